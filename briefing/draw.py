@@ -1,0 +1,154 @@
+"""Draw stage: page plans -> PDF bytes with ReportLab. The only module that draws pages.
+
+Knows geometry, fonts and colours; nothing about content, audiences or editions. The media
+box is the trim plus bleed plus a slug for marks; the plan's coordinates are trim coordinates.
+Every glyph is placed at the x the typesetter chose (one text matrix per glyph), in embedded
+TrueType subsets; no base-14 font is ever referenced.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Callable
+
+from reportlab.pdfgen.canvas import Canvas
+
+from briefing.colour import ColourSpace, Palette
+from briefing.fonts import FontBook, pdf_font_name
+from briefing.plan import ChartSlot, DocumentPlan, PagePlan, Rect, Rule, TextLine
+
+# Called after a page is drawn, with the canvas (origin at the media box corner) and the trim box.
+PageDecorator = Callable[[Canvas, tuple[float, float, float, float], int], None]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """How each page is mounted on its media: bleed and slug around the trim, in points."""
+
+    bleed: float = 0.0
+    slug: float = 0.0
+    overprint_black: bool = False
+
+    @property
+    def offset(self) -> float:
+        return self.bleed + self.slug
+
+
+def draw_document(plan: DocumentPlan, fonts: FontBook, palette: Palette, sheet: Sheet,
+                  decorate: PageDecorator | None = None) -> bytes:
+    """Draw every page; chart slots are left empty for the post-processing stage to fill."""
+    buffer = io.BytesIO()
+    first = plan.pages[0]
+    canvas = Canvas(buffer, pagesize=_media(first, sheet), invariant=1, pageCompression=1,
+                    initialFontName=pdf_font_name(_register(fonts, "serif")), initialFontSize=10)
+    canvas.setTitle(plan.title)
+    canvas.setAuthor(plan.author)
+    canvas.setSubject(plan.subject)
+    canvas.setCreator("briefing")
+    painter = _Painter(canvas, fonts, palette, sheet)
+    for number, page in enumerate(plan.pages):
+        canvas.setPageSize(_media(page, sheet))
+        trim = (sheet.offset, sheet.offset, sheet.offset + page.width, sheet.offset + page.height)
+        canvas.setTrimBox(trim)
+        canvas.setBleedBox((trim[0] - sheet.bleed, trim[1] - sheet.bleed,
+                            trim[2] + sheet.bleed, trim[3] + sheet.bleed))
+        painter.page(page)
+        if decorate is not None:
+            decorate(canvas, trim, number)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _media(page: PagePlan, sheet: Sheet) -> tuple[float, float]:
+    return page.width + 2 * sheet.offset, page.height + 2 * sheet.offset
+
+
+def _register(fonts: FontBook, key: str) -> str:
+    fonts.ttfont(key)
+    return key
+
+
+class _Painter:
+    def __init__(self, canvas: Canvas, fonts: FontBook, palette: Palette, sheet: Sheet):
+        self.c, self.fonts, self.palette, self.sheet = canvas, fonts, palette, sheet
+
+    def page(self, page: PagePlan) -> None:
+        c = self.c
+        c.saveState()
+        c.translate(self.sheet.offset, self.sheet.offset)
+        for item in page.items:
+            if isinstance(item, Rect):
+                self.rect(item, page)
+            elif isinstance(item, Rule):
+                self.rule(item)
+            elif isinstance(item, TextLine):
+                self.text(item)
+            elif not isinstance(item, ChartSlot):
+                raise TypeError(f"cannot draw {type(item).__name__}")
+        c.restoreState()
+
+    def _fill(self, name: str) -> None:
+        values = self.palette.values(name)
+        space = self.palette.space
+        if space is ColourSpace.CMYK:
+            self.c.setFillColorCMYK(*values)
+        elif space is ColourSpace.RGB:
+            self.c.setFillColorRGB(*values)
+        else:
+            self.c.setFillGray(1 - values[0])
+
+    def _stroke(self, name: str) -> None:
+        values = self.palette.values(name)
+        space = self.palette.space
+        if space is ColourSpace.CMYK:
+            self.c.setStrokeColorCMYK(*values)
+        elif space is ColourSpace.RGB:
+            self.c.setStrokeColorRGB(*values)
+        else:
+            self.c.setStrokeGray(1 - values[0])
+
+    def rect(self, r: Rect, page: PagePlan) -> None:
+        x, y, w, h = r.x, r.y, r.w, r.h
+        bleed = self.sheet.bleed
+        if "left" in r.bleed:
+            x, w = x - bleed, w + bleed
+        if "right" in r.bleed:
+            w += bleed
+        if "bottom" in r.bleed:
+            y, h = y - bleed, h + bleed
+        if "top" in r.bleed:
+            h += bleed
+        if r.fill:
+            self._fill(r.fill)
+        if r.stroke:
+            self._stroke(r.stroke)
+            self.c.setLineWidth(r.stroke_width)
+        self.c.rect(x, y, w, h, stroke=int(bool(r.stroke)), fill=int(bool(r.fill)))
+
+    def rule(self, r: Rule) -> None:
+        self._stroke(r.colour)
+        self.c.setLineWidth(r.width)
+        self.c.line(r.x0, r.y0, r.x1, r.y1)
+
+    def text(self, line: TextLine) -> None:
+        if not line.glyphs:
+            return
+        c = self.c
+        c.saveState()
+        self._fill(line.colour)
+        overprint = self.sheet.overprint_black and self.palette.get(line.colour).cmyk == (0, 0, 0, 1)
+        if overprint:
+            c.setFillOverprint(True)
+        text = c.beginText()
+        current: tuple[str, float] | None = None
+        for glyph in line.glyphs:
+            font = (pdf_font_name(_register(self.fonts, glyph.font)), glyph.size)
+            if font != current:
+                text.setFont(*font)
+                current = font
+            text.setTextOrigin(line.x + glyph.x, line.baseline)
+            text.textOut(self.fonts.drawable(glyph.font, glyph.char))
+        c.drawText(text)
+        c.restoreState()
