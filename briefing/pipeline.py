@@ -1,0 +1,200 @@
+"""The build pipeline, stage by stage.
+
+load -> validate -> edition -> normalise -> place -> draw -> charts + post -> preflight -> write.
+Each stage is one module; this one only sequences them, logs the steps and writes the result
+atomically, so a failed build never replaces the last good PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from briefing.errors import InputError
+from briefing.fonts import FontBook
+from briefing.model import Briefing
+
+progress = logging.getLogger("briefing.progress")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    source: Path
+    output: Path | None = None
+    layout: str | None = None          # override the layout of every page
+    spread: bool = False
+    profile: str = "office"
+    edition: str | None = None
+    normalise_punctuation: bool = True
+    check: bool = True
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    pages: int
+    notes: list[str] = field(default_factory=list)
+
+
+def default_output(source: Path, edition: str | None = None) -> Path:
+    stem = source.stem if source.is_file() else source.name
+    if stem == "briefing":
+        stem = source.parent.name
+    if edition:
+        stem = f"{stem}-{edition}"
+    return Path("output") / f"{stem}.pdf"
+
+
+def build(request: BuildRequest) -> BuildResult:
+    from briefing import sources
+    from briefing.edition import resolve_edition
+
+    notes: list[str] = []
+    progress.info("Step 1 – loading %s", request.source)
+    loaded = sources.load_source(request.source, layout_override=request.layout)
+    progress.info("Step 2 – resolving edition %s", request.edition or "(base)")
+    edition = resolve_edition(loaded.editions, request.edition, ref=loaded.briefing.ref)
+    briefing, layouts = edition.apply(loaded.briefing, loaded.layouts)
+    profile_name = edition.profile or request.profile
+    if request.normalise_punctuation and loaded.normalise_punctuation:
+        briefing, changed = normalise_briefing(briefing)
+        if changed:
+            notes.append(f"punctuation: {changed}")
+    pdf = render(briefing, layouts, profile_name, spread=request.spread, colour=edition.colour,
+                 notes=notes)
+    output = request.output or default_output(request.source, request.edition)
+    if request.check:
+        progress.info("Step 8 – preflight (%s)", profile_name)
+        preflight_bytes(pdf, profile_name, output)
+    write_atomic(output, pdf)
+    from pypdf import PdfReader
+    import io
+
+    return BuildResult(output, len(PdfReader(io.BytesIO(pdf)).pages), notes)
+
+
+def normalise_briefing(briefing: Briefing) -> tuple[Briefing, str]:
+    """Full-width punctuation in Chinese context, everywhere in the content; says what changed."""
+    from briefing.textpass import map_text
+    from briefing.typeset import normalise_punctuation
+
+    counts: dict[str, int] = {}
+
+    def fix(text: str) -> str:
+        fixed, changes = normalise_punctuation(text)
+        for change in changes:
+            key = f"{change.old}→{change.new}"
+            counts[key] = counts.get(key, 0) + 1
+        return fixed
+
+    result = map_text(briefing, fix)
+    summary = ", ".join(f"{k} ×{v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return result, (f"{sum(counts.values())} marks made full-width ({summary})" if counts else "")
+
+
+def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = False,
+           colour: str | None = None, notes: list[str] | None = None) -> bytes:
+    """Place, draw, merge charts and finalise: the PDF bytes of one briefing."""
+    from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
+    from briefing.draw import Sheet, draw_document
+    from briefing.place import Placer
+    from briefing.profiles import get_profile
+
+    profile = get_profile(profile_name)
+    fonts = FontBook()
+    progress.info("Step 3 – typesetting and placing %d pages", len(briefing.pages))
+    plan = Placer(layouts, fonts).place(briefing, first_page_left=len(briefing.pages) == 2)
+    space = ColourSpace.GRAY if colour in ("grayscale", "mono") else ColourSpace(profile.colour_space)
+    palette = Palette(DEFAULT_PALETTE, space)
+    progress.info("Step 4 – drawing")
+    sheet = Sheet(bleed=profile.bleed_pt, slug=profile.slug_pt, overprint_black=profile.overprint_black)
+    decorate = _decorator(profile, briefing)
+    pdf = draw_document(plan, fonts, palette, sheet, decorate)
+    progress.info("Step 5 – charts")
+    pdf = _merge_charts(pdf, plan, briefing, palette, fonts, sheet, colour or "colour")
+    if spread:
+        from briefing.impose import spread as make_spread
+
+        pdf = make_spread(pdf, [(i, i + 1) for i in range(0, len(plan.pages) - 1, 2)])
+    progress.info("Step 6 – finishing for profile %s", profile.name)
+    from briefing.post import finalize
+
+    outline = [(title, n, level) for n, page in enumerate(plan.pages) for title, level in page.bookmarks]
+    pdf = finalize(pdf, profile, title=briefing.title, author=briefing.author,
+                   subject=briefing.publication, date=_build_date(briefing), outline=outline)
+    if notes is not None:
+        notes.extend(f"{m.describe()}; drawn as 〓" for m in fonts.missing)
+    return pdf
+
+
+def _decorator(profile, briefing: Briefing):
+    if not profile.marks:
+        return None
+    from briefing.marks import draw_marks
+
+    def decorate(canvas, trim, number):
+        draw_marks(canvas, trim, profile.bleed_pt, profile.marks,
+                   slug_text=f"{briefing.title} · {number + 1}")
+
+    return decorate
+
+
+def _merge_charts(pdf: bytes, plan, briefing: Briefing, palette, fonts, sheet, colour_mode: str) -> bytes:
+    slots = plan.charts
+    if not slots:
+        return pdf
+    from briefing.chartbridge import chart_pdfs
+    from briefing.post import merge_forms
+
+    placements = chart_pdfs(slots, briefing, palette, colour_mode, sheet.offset)
+    return merge_forms(pdf, placements)
+
+
+def _build_date(briefing: Briefing) -> datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    if briefing.issue_date:
+        d = briefing.issue_date
+        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+    return datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def preflight_bytes(pdf: bytes, profile_name: str, output: Path) -> None:
+    from briefing.errors import PreflightError
+    from briefing.preflight import check_pdf
+    from briefing.profiles import get_profile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / output.name
+        path.write_bytes(pdf)
+        report = check_pdf(path, get_profile(profile_name))
+    if not report.ok:
+        raise PreflightError(f"{output.name} fails the {profile_name} profile:\n{report.format_text()}",
+                             hint="the previous file was left in place; fix the content or choose "
+                                  "another --profile")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write next to the target and rename over it: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def require_file(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(f"no such file or folder: {path}")
+    return path
