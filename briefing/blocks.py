@@ -217,10 +217,15 @@ def _titled_box(kit: _Kit, box_style: str, title_style: str, label: str, title: 
         x, width = slot.x, slot.width
         if label:
             lstyle = kit.style("box-label")
-            label_lines = kit.lines(_plain(label), lstyle, width, Align.LEFT)
-            label_width = label_lines[0].natural if label_lines else 0
-            items += kit.band(slot, slot.row, _plain(label), lstyle, align=Align.LEFT)
-            x, width = x + label_width + lstyle.size * 0.6, width - label_width - lstyle.size * 0.6
+            pad = lstyle.size * 0.4
+            label_width = kit.lines(_plain(label), lstyle, width, Align.LEFT)[0].natural + 2 * pad
+            if lstyle.background:
+                height = lstyle.size * 1.6
+                middle = (slot.top + slot.bottom) / 2
+                items.append(Rect(x, middle - height / 2, label_width, height, fill=lstyle.background))
+            items += kit.band(slot, slot.row, _plain(label), lstyle, x=x, width=label_width,
+                              align=Align.CENTER)
+            x, width = x + label_width + pad, width - label_width - pad
         items += kit.band(slot, slot.row, _plain(title), tstyle, x=x, width=width)
         return items
 

@@ -69,6 +69,7 @@ class UnitPiece:
 class GapPiece:
     rows: int
     block: Block | None = None
+    box: None = None
 
 
 Piece = TextPiece | UnitPiece | GapPiece

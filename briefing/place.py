@@ -274,7 +274,7 @@ class Placer:
 
     def _box_items(self, grid: PageGrid, frames: list[Frame], pieces: list[Piece],
                    boxes: dict[int, dict[int, list[int]]]) -> list[Item]:
-        styles = {p.box.key: p.box.style for p in pieces if getattr(p, "box", None) is not None}
+        styles = {p.box.key: p.box.style for p in pieces if p.box is not None}
         items: list[Item] = []
         for key, per_frame in boxes.items():
             style = styles[key]
