@@ -272,11 +272,11 @@ def _block_text(f: Fields, ctx: "_ContentContext") -> Block:
 def _block_chart(f: Fields, ctx: "_ContentContext") -> Block:
     from briefing.charts import ChartSpec
 
-    data = {k: v for k, v in f.data.items() if k not in _COMMON | {"title", "source", "rows"}}
+    data = {k: v for k, v in f.data.items() if k not in _COMMON | {"height"}}
     spec = ChartSpec.from_mapping(data, f.ref, ctx.base_dir)
-    rows = f.data.get("rows")
-    return Chart(spec=spec, title=f.str("title", ""), source=f.str("source", ""),
-                 rows=int(rows) if rows is not None else None, **_common(f))
+    height = f.data.get("height")
+    return Chart(spec=spec, title=spec.title or "", source=spec.source or "",
+                 rows=int(f.num("height")) if height is not None else None, **_common(f))
 
 
 _BLOCKS: dict[str, tuple[Callable[[Fields, "_ContentContext"], Block], set[str] | None]] = {
