@@ -991,7 +991,11 @@ def to_colour_space(pdf_bytes: bytes, palette: Palette) -> bytes:
     colours = _ColourMap.of(palette)
     seen: set[int] = set()
     for page in writer.pages:
-        page.replace_contents(_rewrite(page.get_contents(), colours, writer))
+        content = _rewrite(page.get_contents(), colours, writer)
+        # matplotlib leaves the default 1 pt line width unstated; checkers that read an unset
+        # width as 0 would flag every 1 pt rule, so state it.
+        content.operations.insert(0, (_operands((1.0,)), b"w"))
+        page.replace_contents(content)
         _rewrite_resources(page.get("/Resources"), colours, writer, seen)
     out = io.BytesIO()
     writer.write(out)
