@@ -44,13 +44,13 @@ class Placement:
 
 def merge_forms(pdf_bytes: bytes, placements: Sequence[Placement]) -> bytes:
     """Draw each placement's page onto its target page, clipped to the source's CropBox."""
-    writer = _writer(pdf_bytes)
+    writer = pdf_writer(pdf_bytes)
     for placement in placements:
         source = _single_page(placement.pdf)
         target = writer.pages[placement.page_index]
         target.merge_transformed_page(source, _fit(source.cropbox, placement))
     writer.compress_identical_objects()
-    return _serialise(writer)
+    return to_bytes(writer)
 
 
 def finalize(pdf_bytes: bytes, profile: Profile, *, title: str, author: str, subject: str,
@@ -60,7 +60,7 @@ def finalize(pdf_bytes: bytes, profile: Profile, *, title: str, author: str, sub
     if not title.strip():
         raise InputError("the document has no title", hint="give the edition a title; "
                          "PDF/X requires one and viewers show it instead of the file name")
-    writer = _writer(pdf_bytes)
+    writer = pdf_writer(pdf_bytes)
     if profile.pdfx is not None:
         _make_pdfx(writer, profile.pdfx)
     if profile.outline and outline:
@@ -70,7 +70,7 @@ def finalize(pdf_bytes: bytes, profile: Profile, *, title: str, author: str, sub
     writer.compress_identical_objects()
     info = _info(title=title, author=author, subject=subject, date=date, pdfx=profile.pdfx)
     _set_trailer(writer, info, _file_id(pdf_bytes, info, profile))
-    return _serialise(writer)
+    return to_bytes(writer)
 
 
 # ---------------------------------------------------------------- placing
@@ -192,11 +192,12 @@ def _set_trailer(writer: PdfWriter, info: DictionaryObject, file_id: bytes) -> N
     writer._ID = ArrayObject([ByteStringObject(file_id), ByteStringObject(file_id)])
 
 
-def _writer(pdf_bytes: bytes) -> PdfWriter:
+def pdf_writer(pdf_bytes: bytes) -> PdfWriter:
+    """A writer holding a copy of the document, ready to be changed."""
     return PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes)))
 
 
-def _serialise(writer: PdfWriter) -> bytes:
+def to_bytes(writer: PdfWriter) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
