@@ -25,9 +25,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from briefing.errors import InputError
 from briefing.fonts import FontBook, pdf_font_name
-from briefing.marks import CROP_LENGTH, GAP, MarkOptions, draw_marks
+from briefing.marks import CROP_LENGTH, GAP, draw_marks
 from briefing.post import pdf_writer, to_bytes
-from briefing.profiles import PAGE_SIZES_MM, PT_PER_MM, Box, get_profile
+from briefing.profiles import PAGE_SIZES_MM, PT_PER_MM, Box, Marks, get_profile
 
 OFFICE_SAFE = get_profile("office").safe_pt
 MARK_BAND = 5.0 * PT_PER_MM     # tile marks and label sit between the safe margin and the content
@@ -82,8 +82,8 @@ def spread(pdf_bytes: bytes, pairs: Sequence[tuple[int, int]]) -> bytes:
         canvas.setBleedBox(_grow(trim, bleed))
         if with_marks:
             left, right = pairs[index]
-            draw_marks(canvas, trim, bleed, MarkOptions(
-                slug_line=f"第{left + 1}–{right + 1}页 跨版", folds=(fold,)))
+            draw_marks(canvas, trim, bleed, Marks(crop=True, slug_line=True),
+                       slug_text=f"第{left + 1}–{right + 1}页 跨版", folds=(fold,))
 
     media = (2 * width + 2 * offset, height + 2 * offset)
     writer = pdf_writer(_sheets([media] * len(sides), decorate))

@@ -10,7 +10,7 @@ search or a checker's reading of the page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -43,24 +43,16 @@ COLOUR_BAR: tuple[tuple[float, float, float, float], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class MarkOptions:
-    crop: bool = True
-    registration: bool = False
-    colour_bar: bool = False
-    slug_line: str = ""               # text of the slug line; empty for none
-    folds: tuple[float, ...] = ()     # x (pt) of vertical folds, marked in the head and foot slug
-
-    @classmethod
-    def for_page(cls, marks: Marks, *, file_name: str, page: int, date: datetime) -> MarkOptions:
-        """The profile's marks for one page, with the slug line naming file, page and date."""
-        slug = f"{file_name}  第{page}页  {date:%Y-%m-%d %H:%M}" if marks.slug_line else ""
-        return cls(crop=marks.crop, registration=marks.registration,
-                   colour_bar=marks.colour_bar, slug_line=slug)
+def slug_line(file_name: str, page: int, date: datetime) -> str:
+    """The usual slug text: which file, which page, when it was made."""
+    return f"{file_name}  第{page}页  {date:%Y-%m-%d %H:%M}"
 
 
-def draw_marks(canvas: Canvas, trim: Box, bleed_pt: float, options: MarkOptions) -> None:
-    """Draw the marks `options` asks for around `trim`, starting GAP outside the bleed."""
+def draw_marks(canvas: Canvas, trim: Box, bleed_pt: float, options: Marks, *,
+               slug_text: str = "", folds: Sequence[float] = ()) -> None:
+    """Draw the marks `options` asks for around `trim` (points, media coordinates), starting
+    GAP outside the bleed. `slug_text` is drawn when options.slug_line is set; `folds` are the
+    x positions of vertical folds (spreads), marked in the head and foot slug."""
     offset = bleed_pt + GAP
     canvas.saveState()
     canvas.setStrokeColor(REGISTRATION)
@@ -74,11 +66,11 @@ def draw_marks(canvas: Canvas, trim: Box, bleed_pt: float, options: MarkOptions)
             _target(canvas, *centre)
     if options.colour_bar:
         _colour_bar(canvas, trim, offset, _free_span(trim, options.registration, right=True))
-    if options.slug_line:
-        _slug_line(canvas, options.slug_line, trim, offset,
+    if options.slug_line and slug_text:
+        _draw_slug_line(canvas, slug_text, trim, offset,
                    _free_span(trim, options.registration, right=False))
     canvas.setDash(*FOLD_DASH)
-    for x in options.folds:
+    for x in folds:
         _fold_mark(canvas, x, trim, offset)
     canvas.restoreState()
 
@@ -130,7 +122,7 @@ def _fold_mark(canvas: Canvas, x: float, trim: Box, offset: float) -> None:
     canvas.line(x, trim[1] - offset, x, trim[1] - offset - CROP_LENGTH)
 
 
-def _slug_line(canvas: Canvas, text: str, trim: Box, offset: float,
+def _draw_slug_line(canvas: Canvas, text: str, trim: Box, offset: float,
                span: tuple[float, float]) -> None:
     runs = _glyph_runs(text)
     natural = sum(_outlines(key).advance(ch) for key, ch in runs)

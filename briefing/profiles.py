@@ -70,8 +70,7 @@ class Marks:
     colour_bar: bool = False
     slug_line: bool = False
 
-    @property
-    def any(self) -> bool:
+    def __bool__(self) -> bool:
         return self.crop or self.registration or self.colour_bar or self.slug_line
 
 
@@ -141,7 +140,7 @@ class Profile:
 
     def with_marks(self, marks: Marks) -> Profile:
         """The same profile with other marks; marks need a slug, so only where there is one."""
-        if marks.any and self.slug_mm <= 0:
+        if marks and self.slug_mm <= 0:
             raise InputError(f"the {self.name!r} profile has no slug for printer's marks",
                              hint="marks are added by the printer for this output")
         return replace(self, marks=marks)
