@@ -547,11 +547,11 @@ class _Kit:
         fills = series_fills(self.style)
         for s, series in enumerate(data.series):
             fill = fills[s % len(fills)]
-            self.canvas.add_patch(self._rectangle((x, top - size), size * 0.9, size * 0.9, fill))
+            self.canvas.add_patch(self.rectangle((x, top - size), size * 0.9, size * 0.9, fill))
             self.write(self.canvas, x + size * 1.3, top - size * 0.55, series.name, va="center")
             x += size * 2.5 + self.measure(series.name, "label")
 
-    def _rectangle(self, xy: tuple[float, float], w: float, h: float, fill: Fill) -> Any:
+    def rectangle(self, xy: tuple[float, float], w: float, h: float, fill: Fill) -> Any:
         from matplotlib.patches import Rectangle
 
         return Rectangle(xy, w, h, **self.patch_style(fill))
@@ -629,8 +629,9 @@ def _category_column(kit: _Kit, data: ChartData) -> tuple[list[str], float]:
     return labels, widest + 6
 
 
-def _hbar_axes(kit: _Kit, data: ChartData, right: float, bottom: float = 2.0) -> tuple[Any, float]:
-    """Axes for horizontal rows (first category on top) with the category labels on the left."""
+def _hbar_axes(kit: _Kit, data: ChartData, right: float, bottom: float = 2.0) -> tuple[Any, float, float]:
+    """Axes for horizontal rows (first category on top) with the category labels on the left;
+    also the height of a row and the width of the plot, in points."""
     labels, left = _category_column(kit, data)
     top = _legend_height(kit, data)
     ax = kit.axes(left, bottom, right, top)
@@ -639,14 +640,14 @@ def _hbar_axes(kit: _Kit, data: ChartData, right: float, bottom: float = 2.0) ->
     kit.ticklabels(ax, "y", [n - 1 - i for i in range(n)], labels, pad=6)
     if top:
         kit.legend(data, kit.height)
-    return ax, (kit.height - bottom - top) / n
+    return ax, (kit.height - bottom - top) / n, kit.width - left - right
 
 
 def _draw_hbar(kit: _Kit, data: ChartData) -> None:
     st = kit.style
     right = max(kit.measure(data.label(s, i), "value") for s in range(len(data.series))
                 for i in range(len(data.categories))) + 6
-    ax, slot_pt = _hbar_axes(kit, data, right)
+    ax, slot_pt, _ = _hbar_axes(kit, data, right)
     low, high = _value_limits(data, 0.0)
     ax.set_xlim(low, high or 1.0)
     thickness, offsets = _slots(len(data.series), 0.62, 2.4 * st.value_size / slot_pt)
@@ -679,8 +680,7 @@ def _draw_range(kit: _Kit, data: ChartData) -> None:
     st, n = kit.style, len(data.categories)
     labels = [_range_label(data, i) for i in range(n)]
     label_w = max(kit.measure(t, "value") for t in labels) + 8
-    ax, slot_pt = _hbar_axes(kit, data, 2, bottom=st.small_size * 2.2)
-    plot_w = kit.width - 2 - _category_column(kit, data)[1]
+    ax, slot_pt, plot_w = _hbar_axes(kit, data, 2, bottom=st.small_size * 2.2)
     top = max(_values(data)) / max(1 - label_w / plot_w, 0.3)
     ax.set_xlim(0, top)
     ticks = [t for t in MaxNLocator(nbins=5, steps=[1, 2, 5, 10]).tick_values(0, top) if 0 <= t <= top]
@@ -821,7 +821,7 @@ def _pie_key(kit: _Kit, data: ChartData, values: list[float], left: float) -> No
     for i, value in enumerate(values):
         fill = kit.fill(data, 0, i) if data.highlight else _category_fill(kit, i)
         size = st.label_size * 0.9
-        kit.canvas.add_patch(kit._rectangle((left, y + 1), size, size, fill))
+        kit.canvas.add_patch(kit.rectangle((left, y + 1), size, size, fill))
         kit.write(kit.canvas, left + size * 1.5, y + 1, data.categories[i], va="baseline")
         share = f"{format_number(value / total * 100, decimals=1)}%"
         kit.write(kit.canvas, left + size * 1.5, y - 2, f"{data.label(0, i)}  {share}".strip(), "quiet", va="top")
@@ -843,6 +843,9 @@ def _draw_kpi(kit: _Kit, data: ChartData) -> None:
     for i, (number, unit) in enumerate(figures):
         x = i * tile + (4 if i else 0)
         kit.write(kit.canvas, x, top, data.categories[i], va="top")
+        if len(data.series) > 1:   # the figure is compared with a previous one: say which it is
+            kit.write(kit.canvas, x + kit.measure(data.categories[i], "label") + 3, top - 1,
+                      data.series[0].name, "quiet", va="top")
         base = top - st.label_size * 1.4 - size * 0.85
         kit.write(kit.canvas, x, base, number, "kpi", size=size, va="baseline")
         kit.write(kit.canvas, x + kit.measure(number, "kpi", size) + 1.5, base, unit, "head", va="baseline")

@@ -227,7 +227,7 @@ def _parse_csv(source: str, text: str, delimiter: str, header_row: int | None,
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     numbered: list[tuple[int, list[str]]] = []
     for row in reader:
-        numbered.append((reader.line_num - row_span(row) + 1, row))
+        numbered.append((reader.line_num - _row_span(row) + 1, row))
     notes = _Notes()
     header_at = _find_header(numbered, header_row, data_rows, notes, source, ref)
     if header_at is None:
@@ -245,7 +245,7 @@ def _parse_csv(source: str, text: str, delimiter: str, header_row: int | None,
                  tuple(h.strip() or names[j] for j, h in enumerate(header + [""] * (width - len(header)))))
 
 
-def row_span(row: list[str]) -> int:
+def _row_span(row: list[str]) -> int:
     """How many physical lines a parsed CSV row took (quoted cells may hold newlines)."""
     return 1 + sum(c.count("\n") for c in row)
 
@@ -383,15 +383,15 @@ def format_number(value: float | None, *, unit: str = "", scale: str | None = "a
     """A number as a Chinese newspaper prints it.
 
     32977 -> "32,977"; 1.2e9 with unit "元" -> "12亿元"; 1160000 头 -> "116万头"; 116 with unit
-    "万头" -> "116万头" (a unit may already carry 万 or 亿, and auto scale may promote 40000万元 to
-    4亿元). scale: "auto" (万 from 100,000, 亿 from 100,000,000), "万", "亿" or None. decimals None
+    "万头" -> "116万头" (a unit may already carry 万 or 亿: auto scale may promote 40000万元 to
+    4亿元, but never demotes 4万头 to 40,000头). scale: "auto" (万 from 100,000, 亿 from 100,000,000), "万", "亿" or None. decimals None
     shows up to two, without trailing zeros. Thousands separators go in five-digit and longer
     integer parts only, so years and 4-digit amounts (5000万元) stay unsplit. Missing -> "—".
     """
     if value is None:
         return "—"
     base, bare_unit = _unscale(value, unit)
-    prefix = _pick_scale(base, scale) if scale is not None else _unit_prefix(unit)
+    prefix = _pick_scale(base, scale, _unit_prefix(unit)) if scale is not None else _unit_prefix(unit)
     shown = base / _SCALES.get(prefix, 1.0)
     return _digits(shown, decimals, thousands) + prefix + (bare_unit if scale is not None else unit[len(prefix):])
 
@@ -405,13 +405,15 @@ def _unscale(value: float, unit: str) -> tuple[float, str]:
     return value * _SCALES.get(prefix, 1.0), unit[len(prefix):]
 
 
-def _pick_scale(base: float, scale: str) -> str:
+def _pick_scale(base: float, scale: str, unit_prefix: str) -> str:
+    """The forced scale, or by size, never smaller than the unit's own (4万头 stays 4万头)."""
     if scale in _SCALES:
         return scale
     if scale != "auto":
         raise ValueError(f"scale must be 'auto', '万', '亿' or None, not {scale!r}")
     size = abs(base)
-    return "亿" if size >= 1e8 else "万" if size >= 1e5 else ""
+    by_size = "亿" if size >= 1e8 else "万" if size >= 1e5 else ""
+    return max(by_size, unit_prefix, key=lambda p: _SCALES.get(p, 1.0))
 
 
 def _digits(value: float, decimals: int | None, thousands: bool) -> str:
