@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
-from briefing.data import Table, format_number, load_table, split_header
+from briefing.data import Table, cell_text, format_number, load_table, split_header
 from briefing.errors import BriefingWarning, DataError, FitError, InputError, SourceRef
 from briefing.fonts import FONT_DIR, FONT_FILES
 
@@ -324,10 +324,9 @@ class ChartData:
 def bind(spec: ChartSpec, table: Table) -> ChartData:
     """Take the spec's columns from the table; every missing column or bad cell is a DataError."""
     ref = spec.ref
-    if not table.rows:
-        raise DataError(f"{table.source}: no data rows", ref)
+    _require_rows(table, ref)
     names = _series_columns(spec)
-    categories = tuple(_category(c) for c in table.column(spec.x, ref)) if spec.x else \
+    categories = tuple(cell_text(c) for c in table.column(spec.x, ref)) if spec.x else \
         tuple(str(i + 1) for i in range(len(table.rows)))
     templates = spec.label or (None,) * len(names)
     series = tuple(
@@ -335,7 +334,7 @@ def bind(spec: ChartSpec, table: Table) -> ChartData:
                spec.unit if spec.unit is not None else table.unit(name, ref),
                templates[min(k, len(templates) - 1)])
         for k, name in enumerate(names))
-    row_units = tuple(_category(c) for c in table.column(spec.unit_column, ref)) if spec.unit_column else ()
+    row_units = tuple(cell_text(c) for c in table.column(spec.unit_column, ref)) if spec.unit_column else ()
     grouped = spec.kind in ("bar", "hbar", "line") and len(spec.y) > 1
     return ChartData(categories, series, row_units, spec.format, frozenset(spec.highlight), spec.change, grouped)
 
@@ -348,12 +347,6 @@ def _series_columns(spec: ChartSpec) -> tuple[str, ...]:
     return spec.y
 
 
-def _category(cell: str | float | None) -> str:
-    if isinstance(cell, float):
-        return format_number(cell, scale=None, thousands=False)
-    return cell or ""
-
-
 @dataclass(frozen=True)
 class TableCells:
     """A `table` chart's text: header and body cells, which columns are numeric, highlighted rows."""
@@ -364,20 +357,25 @@ class TableCells:
     highlight: tuple[bool, ...]
 
 
-def table_cells(spec: ChartSpec, table: Table) -> TableCells:
+def _require_rows(table: Table, ref: SourceRef | None) -> None:
     if not table.rows:
-        raise DataError(f"{table.source}: no data rows", spec.ref)
+        raise DataError(f"{table.source}: no data rows", ref,
+                        hint="; ".join(table.skipped) if table.skipped else None)
+
+
+def table_cells(spec: ChartSpec, table: Table) -> TableCells:
+    _require_rows(table, spec.ref)
     names = tuple(n for n in (spec.x, *spec.y) if n) or table.columns
     picked = table.select(names, spec.ref)
     header = tuple(f"{name}（{unit}）" if unit else name for name, unit in zip(picked.columns, picked.units))
-    body = tuple(tuple(_cell_text(c, spec.format) for c in row) for row in picked.rows)
+    body = tuple(tuple(_table_text(c, spec.format) for c in row) for row in picked.rows)
     numeric = tuple(j > 0 and any(isinstance(row[j], float) for row in picked.rows)
                     for j in range(len(picked.columns)))
-    marked = tuple(bool(row) and _category(row[0]) in spec.highlight for row in picked.rows)
+    marked = tuple(bool(row) and cell_text(row[0]) in spec.highlight for row in picked.rows)
     return TableCells(header, body, numeric, marked)
 
 
-def _cell_text(cell: str | float | None, number: NumberFormat) -> str:
+def _table_text(cell: str | float | None, number: NumberFormat) -> str:
     return number(cell) if isinstance(cell, float) or cell is None else cell
 
 

@@ -103,7 +103,7 @@ class Table:
     def transpose(self) -> "Table":
         """Wide to long: the first column becomes the header, the header becomes the first column."""
         first = self.columns[0] if self.columns else ""
-        header = (first, *(_text(row[0]) for row in self.rows))
+        header = (first, *(cell_text(row[0]) for row in self.rows))
         rows = tuple((name, *(row[j] for row in self.rows)) for j, name in enumerate(self.columns) if j)
         units = ("", *(_common_unit(self.units[1:]) for _ in self.rows))
         return Table(self.source, header, rows, units, self.skipped, self.lines,
@@ -175,7 +175,8 @@ def split_header(text: str) -> tuple[str, str]:
     return header, ""
 
 
-def _text(cell: Cell) -> str:
+def cell_text(cell: Cell) -> str:
+    """A cell as label text: numbers without separators or scaling (2022 -> '2022'), missing -> ''."""
     if isinstance(cell, float):
         return format_number(cell, scale=None, thousands=False)
     return cell or ""

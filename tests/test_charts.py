@@ -138,6 +138,15 @@ def test_empty_series_in_chart(tmp_path):
         render_chart(spec, spec.load_table(), CMYK, 100, 100)
 
 
+def test_no_data_rows_says_what_was_skipped(tmp_path):
+    (tmp_path / "d.csv").write_text("类别,值\n\n注：数据暂缺。\n", encoding="utf-8")
+    spec = ChartSpec.from_mapping({"kind": "bar", "data": "d.csv", "x": "类别", "y": "值"}, REF, tmp_path)
+    with pytest.raises(DataError) as err:
+        render_chart(spec, spec.load_table(), CMYK, 100, 100)
+    assert "d.csv: no data rows" in err.value.message
+    assert err.value.hint == "row 2: blank; row 3: footnote '注：数据暂缺。'"
+
+
 def test_mismatched_lengths_in_chart_data():
     spec = ChartSpec.from_mapping({"kind": "bar", "data": "uneven.json", "x": "城市", "y": "人口"}, REF, FIXTURES)
     with pytest.raises(DataError, match=r"uneven.json: columns have different lengths"):
