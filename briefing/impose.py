@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from briefing.errors import InputError
 from briefing.fonts import FontBook, pdf_font_name
 from briefing.marks import CROP_LENGTH, GAP, draw_marks
-from briefing.post import pdf_writer, to_bytes
+from briefing.post import compact, pdf_writer, to_bytes
 from briefing.profiles import PAGE_SIZES_MM, PT_PER_MM, Box, Marks, get_profile
 
 OFFICE_SAFE = get_profile("office").safe_pt
@@ -92,7 +92,7 @@ def spread(pdf_bytes: bytes, pairs: Sequence[tuple[int, int]]) -> bytes:
                fold - left.trim[2], offset - left.trim[1])
         _place(sheet, right, (right.trim[0], right.bleed[1], right.bleed[2], right.bleed[3]),
                fold - right.trim[0], offset - right.trim[1])
-    writer.compress_identical_objects()
+    compact(writer)
     return to_bytes(writer)
 
 
@@ -147,7 +147,7 @@ def tile(pdf_bytes: bytes, sheet: str = "A3", overlap_mm: float = 10.0, marks: b
     for out, (_, page, grid, row, col) in zip(writer.pages, jobs):
         src = grid.source_rect(page.trim, row, col)
         _place(out, page, src, grid.margin - src[0], grid.sheet[1] - grid.margin - src[3])
-    writer.compress_identical_objects()
+    compact(writer)
     return to_bytes(writer)
 
 

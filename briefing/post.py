@@ -26,6 +26,7 @@ from briefing.profiles import ICC_REGISTRY, PDFX_PDF_VERSION, PDFX_VERSION, Outp
 # Annotations PDF/X allows inside the BleedBox.
 PRINT_ANNOTATIONS = ("/PrinterMark", "/TrapNet")
 
+DEDUPE_PASSES = 3
 OutlineEntry = tuple[str, int, int]  # title, page index, level (0 = top)
 
 
@@ -49,7 +50,7 @@ def merge_forms(pdf_bytes: bytes, placements: Sequence[Placement]) -> bytes:
         source = _single_page(placement.pdf)
         target = writer.pages[placement.page_index]
         target.merge_transformed_page(source, _fit(source.cropbox, placement))
-    writer.compress_identical_objects()
+    compact(writer)
     return to_bytes(writer)
 
 
@@ -67,7 +68,7 @@ def finalize(pdf_bytes: bytes, profile: Profile, *, title: str, author: str, sub
         _add_outline(writer, outline)
     for page in writer.pages:
         page.compress_content_streams()
-    writer.compress_identical_objects()
+    compact(writer)
     info = _info(title=title, author=author, subject=subject, date=date, pdfx=profile.pdfx)
     _set_trailer(writer, info, _file_id(pdf_bytes, info, profile))
     return to_bytes(writer)
@@ -140,7 +141,7 @@ def _add_outline(writer: PdfWriter, outline: Sequence[OutlineEntry]) -> None:
         if not 0 <= level <= len(parents):
             raise ValueError(f"outline entry {title!r} at level {level} has no parent")
         del parents[level:]
-        parents.append(writer.add_outline_item(title, page_index,
+        parents.append(writer.add_outline_item(title=title, page_number=page_index,
                                                parent=parents[-1] if parents else None))
     writer.page_mode = "/UseOutlines"
 
@@ -190,6 +191,13 @@ def _set_trailer(writer: PdfWriter, info: DictionaryObject, file_id: bytes) -> N
     # string, and /Trapped must be a Name) or to choose the /ID instead of a random one.
     writer._info = info
     writer._ID = ArrayObject([ByteStringObject(file_id), ByteStringObject(file_id)])
+
+
+def compact(writer: PdfWriter) -> None:
+    """Merge identical objects (a chart placed on many pages keeps one copy of its font).
+    Each pass merges one level: font files, then descriptors, then the font dictionaries."""
+    for _ in range(DEDUPE_PASSES):
+        writer.compress_identical_objects()
 
 
 def pdf_writer(pdf_bytes: bytes) -> PdfWriter:
