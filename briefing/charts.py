@@ -429,6 +429,13 @@ def _register_fonts() -> None:
         _FONTS_REGISTERED.append(True)
 
 
+def _for_mode(style: ChartStyle) -> ChartStyle:
+    """Mono prints one ink at full strength: quiet text and grid lines take the text colour."""
+    if style.mode is not ColourMode.MONO:
+        return style
+    return dataclasses.replace(style, quiet_text=style.text, grid=style.text)
+
+
 @dataclass(frozen=True)
 class _Role:
     font: str
@@ -454,7 +461,7 @@ class _Kit:
         fig = Figure(figsize=(width / 72, height / 72), dpi=72)
         FigureCanvasPdf(fig)
         fig.patch.set_visible(False)
-        kit = cls(fig, None, style, width, height)
+        kit = cls(fig, None, _for_mode(style), width, height)
         kit.canvas = kit.axes(0, 0, 0, 0)
         kit.canvas.set_xlim(0, width)
         kit.canvas.set_ylim(0, height)
@@ -686,10 +693,12 @@ def _draw_range(kit: _Kit, data: ChartData) -> None:
     ax.xaxis.grid(True, color=kit.rgb(st.grid), linewidth=st.grid_width)
     ax.set_axisbelow(True)
     bar = min(0.34, 1.4 * st.value_size / slot_pt)
+    paper = {"boxstyle": "square,pad=0.2", "facecolor": kit.rgb("white"), "edgecolor": kit.rgb("white"),
+             "linewidth": st.edge_width}    # the label knocks the track out behind it
     for i in range(n):
         _range_row(kit, ax, data, i, n - 1 - i, bar, top)
         kit.write(ax, _range_end(data, i), n - 1 - i, labels[i], "value", va="center",
-                  transform=_offset(ax, bar * slot_pt * 0.6 + 4, 0))
+                  transform=_offset(ax, bar * slot_pt * 0.6 + 4, 0), bbox=paper)
 
 
 def _range_end(data: ChartData, i: int) -> float:
@@ -699,7 +708,8 @@ def _range_end(data: ChartData, i: int) -> float:
 
 def _range_row(kit: _Kit, ax: Any, data: ChartData, i: int, y: float, bar: float, top: float) -> None:
     st = kit.style
-    ax.barh(y, top, bar * 0.35, **kit.patch_style(Fill(st.track, st.track)))
+    track = Fill("white", st.text) if st.mode is ColourMode.MONO else Fill(st.track, st.track)
+    ax.barh(y, top, bar * 0.35, **kit.patch_style(track))
     low = data.series[0].values[i]
     high = data.series[1].values[i] if len(data.series) > 1 else None
     fill = kit.fill(data, 0, i)

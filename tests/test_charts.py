@@ -291,6 +291,15 @@ def test_grayscale_mode_hatches_are_converted_too():
     assert "K" in pattern_ops and "rg" not in pattern_ops and "RG" not in pattern_ops
 
 
+@pytest.mark.parametrize("name", ["grouped", "line", "range"])
+def test_mono_mode_uses_black_ink_only(name):
+    """This test ensures that mono charts print with one ink at full strength: black or paper."""
+    inks = {tuple(operands) for op, operands in operators(render(name, ChartStyle(mode=ColourMode.MONO)))
+            if op in ("k", "K")}
+    assert inks <= {(0, 0, 0, 1), (0, 0, 0, 0)}
+    assert (0, 0, 0, 1) in inks
+
+
 def test_gray_output_space():
     style = ChartStyle(palette=CMYK.palette.with_space(ColourSpace.GRAY))
     ops = {op for op, _ in operators(render("range", style))}
