@@ -300,6 +300,23 @@ def test_mono_mode_uses_black_ink_only(name):
     assert (0, 0, 0, 1) in inks
 
 
+def test_rgb_colour_space_operators_and_forms_are_rewritten():
+    """This test ensures that sc/scn after '/DeviceRGB cs' and colours inside Form XObjects become CMYK."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(50, 50))
+    form = pdf.make_stream(b"0.85 0.11 0.14 RG 0 0 m 5 5 l S",
+                           {"/Type": pikepdf.Name.XObject, "/Subtype": pikepdf.Name.Form, "/BBox": [0, 0, 50, 50]})
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary({"/XObject": pikepdf.Dictionary({"/Fm0": form})})
+    page.Contents = pdf.make_stream(b"/DeviceRGB cs 0.85 0.11 0.14 scn 0 0 10 10 re f 0.5 0.5 0.5 RG /Fm0 Do")
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    ops = operators(to_colour_space(buffer.getvalue(), CMYK.palette))
+    assert ("cs", [pikepdf.Name("/DeviceCMYK")]) in ops
+    assert ("scn", [0, 1, 1, 0]) in ops and ("K", [0, 0, 0, 0.5]) in ops and ("K", [0, 1, 1, 0]) in ops
+    assert not [op for op, _ in ops if op in ("rg", "RG")]
+
+
 def test_gray_output_space():
     style = ChartStyle(palette=CMYK.palette.with_space(ColourSpace.GRAY))
     ops = {op for op, _ in operators(render("range", style))}
