@@ -11,11 +11,10 @@ emoji modifiers (LB30b) are not modelled: those classes are set as ID or AL (cla
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from briefing.typeset.classes import (NO_LINE_END, NO_LINE_START, clreq_class, is_wide,
+from briefing.typeset.classes import (NO_LINE_END, NO_LINE_START, URL, clreq_class, is_wide,
                                       uax14_class)
 
 _HARD = frozenset(("BK", "CR", "LF", "NL"))
@@ -24,9 +23,6 @@ _BEFORE_PI = frozenset(("BK", "CR", "LF", "NL", "OP", "QU", "GL", "SP", "ZW"))  
 _AFTER_PF = frozenset(("SP", "GL", "WJ", "CL", "QU", "CP", "EX", "IS", "SY",
                        "BK", "CR", "LF", "NL", "ZW"))  # LB15b
 _ALPHA = frozenset(("AL", "HL"))
-# URLs and e-mail addresses are one unit (clreq: Western words are not broken).
-_URL = re.compile(r"(?:https?://|www\.)[!-~]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
-_URL_TAIL = ".,;:!?)]}'\""
 
 
 def uax14_breaks(text: str, classify: Callable[[str], str] = uax14_class) -> list[bool]:
@@ -172,9 +168,8 @@ def break_opportunities(text: str) -> list[bool]:
             last = text[i - 1]
         if out[i] and (text[i] in NO_LINE_START or last in NO_LINE_END):
             out[i] = False
-    for m in _URL.finditer(text):
-        end = m.end() - len(m.group()) + len(m.group().rstrip(_URL_TAIL))
-        for i in range(m.start() + 1, end):
+    for m in URL.finditer(text):
+        for i in range(m.start() + 1, m.end()):
             out[i] = False
     return out
 

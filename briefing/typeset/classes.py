@@ -8,6 +8,7 @@ resolved per UAX #14 LB1 and tailored for Chinese as clreq asks.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -38,6 +39,10 @@ NO_LINE_START = frozenset(
 )
 # No line ends with these: opening marks, currency prefixes, and (GB style) the slash.
 NO_LINE_END = frozenset(OPENING | set("￥¥$＄£€") | set("/／") | set("([{"))
+
+# URLs and e-mail addresses: one unbreakable unit, and their punctuation stays ASCII.
+URL = re.compile(r"(?:https?://|www\.)[!-~]+?(?=[.,;:!?)\]}'\"]*(?:[^!-~]|$))"
+                 r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 
 # Western characters that sit flush against a number (prefixes and suffixes): they count as
 # "Western" for the CJK–Latin gap (R6), as in "增长 6%" and "为 ¥5".

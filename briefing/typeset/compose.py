@@ -1,0 +1,482 @@
+"""Chinese paragraph composition: glyph widths, total-fit line breaking and justification.
+
+`compose` turns a paragraph into positioned lines, to W3C clreq ("Requirements for Chinese
+Text Layout") in GB style:
+
+* punctuation (clreq §3.1.6): full-width marks are 1 em boxes; two adjacent marks take 1.5 em
+  (the closing one, or a second opening one, set half); a closing mark ending a line is set
+  half (GB/T 15834 §5.1.10); middle dots sit centred in ½ em; —— and …… span 2 em unbroken;
+* CJK–Latin spacing (#mixed_text_composition_in_horizontal_writing_mode): ¼ em glue between
+  Han and Latin letters or digits, which a source space replaces rather than doubles;
+* line breaking: UAX #14 with the clreq tailoring (breaks.py), chosen over the whole paragraph
+  (Knuth–Plass total fit) so that no last line holds a single character (#adjustments_of_orphans_and_widows);
+* justification (#line_adjustment): after punctuation, CJK–Latin glue and Latin word spaces
+  adjust first, then the rest spreads evenly over the gaps between units, never inside one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from briefing.typeset.breaks import break_opportunities, segments
+from briefing.typeset.classes import (CLOSING, HANGABLE, LONG, LONG_EMS, MIDDLE, OPENING, STOPS,
+                                      is_cjk_mark, is_han, is_ideograph, is_punct, is_western,
+                                      is_wide)
+from briefing.typeset.model import Align, Glyph, Line, Metrics, PunctStyle, Span, TextStyle
+
+CJK_LATIN_MIN_EM = 1 / 8     # clreq: the CJK–Latin gap may shrink to ⅛ em ...
+CJK_LATIN_MAX_EM = 1 / 3     # ... and grow to about ⅓ em
+WORD_SPACE_MAX_EM = 0.5      # clreq: Latin word spaces expand first, up to ½ em
+WORD_SPACE_MIN = 0.8         # ... and shrink to 80 % of the font's space
+IDEOGRAPHIC_SPACE_EM = 1.0   # a space between two CJK characters reads as a full-width space
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far the even spacing between units may go, in em (clreq #line_adjustment)."""
+
+    shrink: float
+    stretch: float
+
+
+# Normal setting, then a looser one tried only when the normal one leaves a 孤字 last line or
+# cannot set the paragraph at all, then anything (an overlong word alone on its line).
+STRICT = Limits(shrink=0.04, stretch=0.15)
+LOOSE = Limits(shrink=0.05, stretch=0.25)
+ANY = Limits(shrink=0.05, stretch=float("inf"))
+
+LINE_PENALTY = 10.0
+FITNESS_PENALTY = 3000.0     # tight next to loose (Knuth–Plass fitness classes)
+LOOSE_PENALTY = 1e6          # spacing past the loose limits, accepted only in the last resort
+ORPHAN_PENALTY = 1e8         # a last line holding one character, word or number (孤字, R8)
+OVERFULL_PENALTY = 1e10      # a line running past the measure (an overlong word)
+
+
+@dataclass
+class _Text:
+    """The paragraph's characters with their fonts, boxes and pen offsets (pt)."""
+
+    text: str
+    roles: list[str]
+    fonts: list[str]
+    box: list[float]
+    pen: list[float]
+    full_close: list[bool]    # a full-width closing mark, not yet compressed
+
+
+@dataclass
+class _Atoms:
+    """Unbreakable units (index k) and the junctions before them (index k, 1..n-1)."""
+
+    start: list[int]
+    end: list[int]            # end of the unit's own characters
+    width: list[float]
+    cut: list[float]          # removed when the unit ends a line (half of a closing mark)
+    hang: list[float]         # may hang past the measure when it ends a line (R9)
+    units: list[int]          # characters, words and numbers it counts as (R8)
+    inner: list[int]          # places inside it that take the even spacing (between CJK)
+    glue: list[float]         # junction glue before unit k: nominal width ...
+    stretch: list[float]      # ... how far it may grow ...
+    shrink: list[float]       # ... and shrink
+    spaces: list[tuple[int, int]]   # the source spaces the junction stands for
+
+
+def compose(spans: Sequence[Span], style: TextStyle, measure: float, metrics: Metrics, *,
+            first_line: bool = True) -> list[Line]:
+    """Set a paragraph into lines `measure` pt wide. Glyph x is from the line's left edge;
+    the first line starts at the indent unless `first_line` is False (the paragraph continues
+    from another region). Line.start/end index the concatenated span text."""
+    text = _prepare(spans, style, metrics)
+    atoms = _atoms(text, style)
+    if not atoms.start:
+        return []
+    indent = style.indent_em * style.size if first_line else 0.0
+    breaks = _breaks(atoms, style, measure, indent)
+    return [_set_line(text, atoms, style, measure, indent if n == 0 else 0.0, brk, n == 0,
+                      n == len(breaks) - 1)
+            for n, brk in enumerate(breaks)]
+
+
+def natural_width(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> float:
+    """The width (pt) a paragraph takes set on one line at natural spacing, indent included:
+    the measure at which `compose` sets it as a single line (headlines, labels)."""
+    atoms = _atoms(_prepare(spans, style, metrics), style)
+    if not atoms.start:
+        return 0.0
+    return (style.indent_em * style.size + sum(atoms.width) + sum(atoms.glue[1:])
+            - _final_cut(atoms, style))
+
+
+# ---------------------------------------------------------------- characters
+
+def _prepare(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> _Text:
+    text = "".join(s.text for s in spans)
+    roles = [s.role for s in spans for _ in s.text]
+    regular = style.fonts.get("regular", next(iter(style.fonts.values())))
+    fonts, advance = [], []
+    for ch, role in zip(text, roles):
+        font = metrics.font_for(style.fonts.get(role, regular), ch)
+        fonts.append(font)
+        advance.append(metrics.advance(font, ch) * style.size)
+    t = _Text(text, roles, fonts, list(advance), [0.0] * len(text), [False] * len(text))
+    _punctuation(t, advance, style)
+    return t
+
+
+def _punctuation(t: _Text, advance: list[float], style: TextStyle) -> None:
+    """Boxes of the punctuation marks per clreq §3.1.6 and the punctuation style."""
+    text, em, n = t.text, style.size, len(t.text)
+    for i, ch in enumerate(text):
+        if ch in MIDDLE:                      # centred in a half-em box
+            t.box[i] = em / 2
+            t.pen[i] = (em / 2 - advance[i]) / 2
+        elif ch in CLOSING or ch in OPENING:
+            if _half(text, i, style.punct_style):
+                t.box[i] = advance[i] / 2
+                t.pen[i] = -advance[i] / 2 if ch in OPENING else 0.0
+            else:
+                t.full_close[i] = ch in CLOSING
+    i = 0
+    while i < n:                              # —— ……: one box of whole ems, ink centred
+        j = i
+        while j < n and text[j] in LONG and text[j] == text[i]:
+            j += 1
+        if j > i:
+            boxes = [LONG_EMS.get(text[k], 1.0) * em for k in range(i, j)]
+            pad = (sum(boxes) - sum(advance[i:j])) / 2
+            for k in range(i, j):
+                t.box[k] = boxes[k - i]
+                t.pen[k] = pad + sum(advance[i:k]) - sum(boxes[:k - i])
+        i = max(j, i + 1)
+
+
+def _half(text: str, i: int, punct: PunctStyle) -> bool:
+    """Whether the mark at i is set in a half-em box: in quanjiao when two marks meet (a
+    closing mark before any mark, an opening mark after an opening one: 1.5 em together,
+    clreq #h-adjustment_of_adjacent_punctuation_marks); in kaiming all but the stops; in
+    banjiao always."""
+    ch = text[i]
+    if punct is PunctStyle.BANJIAO:
+        return True
+    if punct is PunctStyle.KAIMING and ch not in STOPS:
+        return True
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    prev = text[i - 1] if i else ""
+    if ch in CLOSING:
+        return nxt in CLOSING or nxt in OPENING
+    return prev in OPENING
+
+
+# ---------------------------------------------------------------- units and junctions
+
+def _atoms(t: _Text, style: TextStyle) -> _Atoms:
+    text, em = t.text, style.size
+    ls = style.letter_spacing_em * em
+    a = _Atoms([], [], [], [], [], [], [], [], [], [], [])
+    for start, stop in segments(text, break_opportunities(text)):
+        end = stop
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end == start:                      # spaces only (paragraph start): dropped
+            continue
+        if a.start:
+            prev_end = a.end[-1]
+            glue, stretch, shrink = _junction(t, prev_end, start, style)
+            a.glue.append(glue + ls)
+            a.stretch.append(stretch)
+            a.shrink.append(shrink)
+            a.spaces.append((prev_end, start))
+        else:
+            a.glue.append(0.0)
+            a.stretch.append(0.0)
+            a.shrink.append(0.0)
+            a.spaces.append((start, start))
+        a.start.append(start)
+        a.end.append(end)
+        a.width.append(sum(t.box[start:end]) + _inner_gaps(t, start, end, style) + ls * (end - start - 1))
+        last = end - 1
+        a.cut.append(_end_cut(t, last, style))
+        hangs = style.hanging and text[last] in HANGABLE and last > start and not is_cjk_mark(text[last - 1])
+        a.hang.append(t.box[last] if hangs else 0.0)
+        a.units.append(_units(text, start, end))
+        a.inner.append(sum(_spreads(text[i - 1], text[i]) for i in range(start + 1, end)))
+    return a
+
+
+def _spreads(a: str, b: str) -> bool:
+    """Whether the even justification spacing goes between two adjacent characters of one
+    unit: between CJK characters and marks ("“十", "中，"), never inside —— or …… (clreq R3)."""
+    return (is_wide(a) or is_cjk_mark(a)) and (is_wide(b) or is_cjk_mark(b)) \
+        and not (a in LONG and b in LONG)
+
+
+def _end_cut(t: _Text, i: int, style: TextStyle) -> float:
+    """What a line-final closing mark gives up: its blank half (GB/T 15834 §5.1.10), except a
+    stop in kaiming style, which stays full width."""
+    if not t.full_close[i] or (style.punct_style is PunctStyle.KAIMING and t.text[i] in STOPS):
+        return 0.0
+    return t.box[i] / 2
+
+
+def _final_cut(atoms: _Atoms, style: TextStyle) -> float:
+    """A last line ends flush with its mark's ink when centred or set right."""
+    return atoms.cut[-1] if style.align in (Align.CENTER, Align.RIGHT) else 0.0
+
+
+def _inner_gaps(t: _Text, start: int, end: int, style: TextStyle) -> float:
+    return sum(_mixed_gap(t.text[i - 1], t.text[i], style) for i in range(start + 1, end))
+
+
+def _mixed_gap(a: str, b: str, style: TextStyle) -> float:
+    """The CJK–Latin gap (clreq R6) between two adjacent characters, or 0."""
+    if (is_ideograph(a) and is_western(b)) or (is_western(a) and is_ideograph(b)):
+        return style.cjk_latin_gap_em * style.size
+    return 0.0
+
+
+def _junction(t: _Text, prev_end: int, start: int, style: TextStyle) -> tuple[float, float, float]:
+    """Glue between two units: (nominal, stretch, shrink) in pt. A source space replaces the
+    CJK–Latin gap instead of adding to it; next to a full-width mark it vanishes (the mark
+    carries its own blank); between two CJK characters it reads as an ideographic space."""
+    em = style.size
+    a, b = t.text[prev_end - 1], t.text[start]
+    gap = style.cjk_latin_gap_em * em
+    mixed = (gap, max(0.0, CJK_LATIN_MAX_EM * em - gap), max(0.0, gap - CJK_LATIN_MIN_EM * em))
+    if prev_end == start:
+        return mixed if _mixed_gap(a, b, style) else (0.0, 0.0, 0.0)
+    if is_cjk_mark(a) or is_cjk_mark(b):
+        return 0.0, 0.0, 0.0
+    if is_wide(a) and is_wide(b):
+        return IDEOGRAPHIC_SPACE_EM * em, 0.0, 0.0
+    if is_wide(a) or is_wide(b):
+        return mixed
+    space = t.box[prev_end]
+    return space, max(0.0, WORD_SPACE_MAX_EM * em - space), space * (1 - WORD_SPACE_MIN)
+
+
+def _units(text: str, start: int, end: int) -> int:
+    """Han characters, Latin words and numbers (one each) and other symbols; punctuation none."""
+    count, word = 0, False
+    for ch in text[start:end]:
+        alnum = ch.isascii() and ch.isalnum()
+        if alnum:
+            count += not word
+            word = True
+        elif not (word and ch in ".,%％‰℃°'-"):
+            word = False
+            count += is_han(ch) or not (is_punct(ch) or ch.isspace())
+    return count
+
+
+# ---------------------------------------------------------------- total-fit breaking
+
+@dataclass
+class _Fit:
+    """How a candidate line is set: even spacing s (pt), glue ratio, hanging or not."""
+
+    spacing: float
+    ratio: float
+    hang: bool
+    demerits: float
+    fitness: int
+
+
+@dataclass
+class _Node:
+    demerits: float
+    prev: _Node | None
+    start: int
+    end: int
+    fit: _Fit | None
+
+
+def _breaks(atoms: _Atoms, style: TextStyle, measure: float, indent: float) -> list[tuple[int, int, _Fit]]:
+    """The lines (first unit, end unit, fit) minimising total demerits (Knuth–Plass)."""
+    best = None
+    for limits in (STRICT, LOOSE, ANY):
+        found = _total_fit(atoms, style, measure, indent, limits)
+        if found is not None and (best is None or found.demerits < best.demerits):
+            best = found
+        if best is not None and best.demerits < ORPHAN_PENALTY:
+            break
+    lines = []
+    node = best
+    while node is not None and node.fit is not None:
+        lines.append((node.start, node.end, node.fit))
+        node = node.prev
+    return lines[::-1]
+
+
+def _prefix(values) -> list:
+    out = [0]
+    for v in values:
+        out.append(out[-1] + v)
+    return out
+
+
+def _total_fit(atoms: _Atoms, style: TextStyle, measure: float, indent: float,
+               limits: Limits) -> _Node | None:
+    """Dynamic programming over break opportunities. Each break keeps its best path per
+    fitness class; the candidate starts of a line are bounded by its width range, found from
+    prefix sums, so the work is linear in the paragraph length."""
+    n = len(atoms.start)
+    em = style.size
+    justify = style.align is Align.JUSTIFY
+    # Prefix sums over units k, each with the junction before it: a line of units i..j-1
+    # holds junctions i+1..j-1, so the junction before unit i is taken off again.
+    glue = atoms.glue
+    widths = _prefix(g + w for g, w in zip(glue, atoms.width))
+    stretches, shrinks = _prefix(atoms.stretch), _prefix(atoms.shrink)
+    gaps = _prefix((k > 0) + inner for k, inner in enumerate(atoms.inner))
+    units = _prefix(atoms.units)
+    shrink_max, stretch_max = limits.shrink * em, limits.stretch * em
+    active: dict[int, dict[int, _Node]] = {0: {1: _Node(0.0, None, 0, 0, None)}}
+    lo = 0
+    for j in range(1, n + 1):
+        final = j == n
+        while lo < j - 1:                   # drop starts too far back even fully shrunk
+            natural = widths[j] - widths[lo] - glue[lo]
+            room = shrinks[j] - shrinks[lo] - atoms.shrink[lo] + (gaps[j] - gaps[lo]) * shrink_max
+            if natural - room - em <= measure - (indent if lo == 0 else 0.0):   # em: cut, hang
+                break
+            lo += 1
+        found: dict[int, _Node] = {}
+        for i in range(lo, j):
+            starts = active.get(i)
+            if starts is None:
+                continue
+            avail = measure - (indent if i == 0 else 0.0)
+            natural = widths[j] - widths[i] - glue[i]
+            stretch = stretches[j] - stretches[i] - atoms.stretch[i]
+            n_gaps = gaps[j] - gaps[i] - (i > 0)
+            if not final and justify and natural + stretch + n_gaps * stretch_max < avail - 1e-6:
+                break                       # too short, and shorter still from here on
+            fit = _fit(atoms, natural, avail, i, j, final, justify, em, limits, n_gaps, stretch,
+                       shrinks[j] - shrinks[i] - atoms.shrink[i])
+            if fit is None:
+                continue
+            if final and i > 0 and units[n] - units[i] < 2 <= units[n]:
+                fit.demerits += ORPHAN_PENALTY
+            for prev_fitness, node in starts.items():
+                total = node.demerits + fit.demerits
+                if not final and abs(prev_fitness - fit.fitness) > 1:
+                    total += FITNESS_PENALTY
+                cur = found.get(fit.fitness)
+                if cur is None or total < cur.demerits:
+                    found[fit.fitness] = _Node(total, node, i, j, fit)
+        if found:
+            active[j] = found
+    ends = active.get(n)
+    return min(ends.values(), key=lambda nd: nd.demerits) if ends else None
+
+
+def _fit(atoms: _Atoms, natural: float, avail: float, i: int, j: int, final: bool,
+         justify: bool, em: float, limits: Limits, gaps: int, stretch: float,
+         shrink: float) -> _Fit | None:
+    """How well units i..j-1 fill a line (None: they cannot). Justified lines adjust glue
+    first, then the even spacing; ragged and final lines keep natural spacing."""
+    if final or not justify:
+        cut = 0.0 if final else atoms.cut[j - 1]
+        if natural - cut > avail + 1e-6:
+            return _overfull(natural - cut - avail, gaps, em, limits) if limits is ANY else None
+        slack = 0.0 if final else (avail - natural + cut) / avail
+        return _Fit(0.0, 0.0, False, (LINE_PENALTY + 100 * slack * slack) ** 2, 1)
+    fit = _justify(avail - natural + atoms.cut[j - 1], gaps, stretch, shrink, em, limits, False)
+    if atoms.hang[j - 1]:
+        hung = _justify(avail - natural + atoms.hang[j - 1], gaps, stretch, shrink, em, limits, True)
+        if hung is not None and (fit is None or hung.demerits < fit.demerits):
+            fit = hung
+    if fit is None and limits is ANY:
+        return _overfull(natural - atoms.cut[j - 1] - avail, gaps, em, limits)
+    return fit
+
+
+def _justify(slack: float, gaps: int, stretch: float, shrink: float, em: float,
+             limits: Limits, hang: bool) -> _Fit | None:
+    """Share the slack between the glue (CJK–Latin gaps, word spaces) and the even spacing in
+    proportion to what each may normally give, the glue never past its own limits. (Glue
+    first, as clreq orders it, would leave the CJK–Latin gap at ⅛ or ⅓ em on most lines
+    holding a number: visibly uneven from line to line.)"""
+    room = stretch if slack >= 0 else shrink
+    per_gap = (STRICT.stretch if slack >= 0 else STRICT.shrink) * em
+    share = room / (room + gaps * per_gap) if room > 1e-9 else 0.0
+    glue = max(-room, min(room, slack * share))
+    ratio = glue / room if glue else 0.0
+    rest = slack - glue
+    if abs(rest) <= 1e-6:
+        spacing = 0.0
+    elif gaps == 0:
+        return None
+    else:
+        spacing = rest / gaps
+    if not -limits.shrink * em - 1e-9 <= spacing <= limits.stretch * em + 1e-9:
+        return None
+    s = spacing / em
+    bad = 100 * (s / 0.1) ** 2 if s >= 0 else 100 * (s / 0.04) ** 2
+    bad += 25 * ratio * ratio
+    fitness = 0 if s < -0.02 else 1 if s <= 0.04 else 2 if s <= 0.1 else 3
+    demerits = (LINE_PENALTY + bad) ** 2 + (LOOSE_PENALTY if s > LOOSE.stretch else 0.0)
+    return _Fit(spacing, ratio, hang, demerits, fitness)
+
+
+def _overfull(excess: float, gaps: int, em: float, limits: Limits) -> _Fit:
+    """Last resort: a line running past the measure (an overlong unit), shrunk what it may."""
+    spacing = -min(excess / gaps, limits.shrink * em) if gaps else 0.0
+    return _Fit(spacing, 0.0, False, OVERFULL_PENALTY, 1)
+
+
+# ---------------------------------------------------------------- setting a line
+
+def _set_line(t: _Text, atoms: _Atoms, style: TextStyle, measure: float, indent: float,
+              brk: tuple[int, int, _Fit], first: bool, last: bool) -> Line:
+    i, j, fit = brk
+    em, size = style.size, style.size
+    ls = style.letter_spacing_em * em
+    cut = 0.0 if fit.hang else (_final_cut(atoms, style) if last else atoms.cut[j - 1])
+    natural = sum(atoms.width[i:j]) + sum(atoms.glue[i + 1:j]) - cut
+    if fit.hang:
+        natural -= atoms.hang[j - 1]
+    x = indent + _align_offset(style, measure - indent - natural)
+    glyphs: list[Glyph] = []
+    for k in range(i, j):
+        if k > i:
+            glue = atoms.glue[k] + fit.ratio * (atoms.stretch[k] if fit.ratio > 0 else atoms.shrink[k])
+            x = _spaces(t, atoms.spaces[k], x, glue + fit.spacing, size, glyphs)
+        x = _set_unit(t, atoms.start[k], atoms.end[k], x, style, ls + fit.spacing, glyphs)
+    if cut:
+        g = glyphs[-1]
+        glyphs[-1] = Glyph(g.char, g.font, g.size, g.x, g.advance - cut, g.role)
+    return Line(tuple(glyphs), measure, indent + natural, atoms.start[i], atoms.end[j - 1], first, last)
+
+
+def _align_offset(style: TextStyle, free: float) -> float:
+    if style.align is Align.CENTER:
+        return free / 2
+    if style.align is Align.RIGHT:
+        return free
+    return 0.0
+
+
+def _spaces(t: _Text, span: tuple[int, int], x: float, width: float, size: float,
+            glyphs: list[Glyph]) -> float:
+    """The junction's source spaces, drawn as one space glyph as wide as the gap (so that
+    text extraction keeps them), or nothing when the source had none."""
+    a, b = span
+    if b > a:
+        glyphs.append(Glyph(" ", t.fonts[a], size, x, width, t.roles[a]))
+    return x + width
+
+
+def _set_unit(t: _Text, start: int, end: int, x: float, style: TextStyle, spread: float,
+              glyphs: list[Glyph]) -> float:
+    """The glyphs of one unit from x; `spread` (letter spacing plus the line's even spacing)
+    goes between its CJK characters, letter spacing alone between the others."""
+    ls = style.letter_spacing_em * style.size
+    text = t.text
+    for i in range(start, end):
+        if i > start:
+            x += _mixed_gap(text[i - 1], text[i], style) + (spread if _spreads(text[i - 1], text[i]) else ls)
+        glyphs.append(Glyph(t.text[i], t.fonts[i], style.size, x + t.pen[i], t.box[i], t.roles[i]))
+        x += t.box[i]
+    return x
