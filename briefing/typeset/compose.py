@@ -93,8 +93,8 @@ def compose(spans: Sequence[Span], style: TextStyle, measure: float, metrics: Me
         return []
     indent = style.indent_em * style.size if first_line else 0.0
     breaks = _breaks(atoms, style, measure, indent)
-    return [_set_line(text, atoms, style, measure, indent if n == 0 else 0.0, brk, n == 0,
-                      n == len(breaks) - 1)
+    return [_set_line(text, atoms, style, measure, indent if n == 0 else 0.0, brk,
+                      first_line and n == 0, n == len(breaks) - 1)
             for n, brk in enumerate(breaks)]
 
 
