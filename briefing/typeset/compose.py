@@ -16,8 +16,9 @@ Text Layout") in GB style:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from briefing.typeset.breaks import break_opportunities, segments
 from briefing.typeset.classes import (CLOSING, HANGABLE, LONG, LONG_EMS, MIDDLE, OPENING, STOPS,
@@ -63,6 +64,9 @@ class _Text:
     box: list[float]
     pen: list[float]
     full_close: list[bool]    # a full-width closing mark, not yet compressed
+    gap: list[float]          # CJK–Latin gap before each character (R6), 0 for the first
+    spread: list[bool]        # whether justification spacing may go before each character
+    unit: list[int]           # 1 where a unit of R8 starts (Han, word, number, symbol)
 
 
 @dataclass
@@ -114,12 +118,21 @@ def _prepare(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> _Text
     text = "".join(s.text for s in spans)
     roles = [s.role for s in spans for _ in s.text]
     regular = style.fonts.get("regular", next(iter(style.fonts.values())))
+    seen: dict[tuple[str, str], tuple[str, float]] = {}
     fonts, advance = [], []
     for ch, role in zip(text, roles):
-        font = metrics.font_for(style.fonts.get(role, regular), ch)
-        fonts.append(font)
-        advance.append(metrics.advance(font, ch) * style.size)
-    t = _Text(text, roles, fonts, list(advance), [0.0] * len(text), [False] * len(text))
+        key = (style.fonts.get(role, regular), ch)
+        found = seen.get(key)
+        if found is None:
+            font = metrics.font_for(key[0], ch)
+            found = seen[key] = (font, metrics.advance(font, ch) * style.size)
+        fonts.append(found[0])
+        advance.append(found[1])
+    gap = style.cjk_latin_gap_em * style.size
+    pairs = list(zip(" " + text, text))
+    t = _Text(text, roles, fonts, list(advance), [0.0] * len(text), [False] * len(text),
+              [gap if _mixed(a, b) else 0.0 for a, b in pairs],
+              [_spreads(a, b) for a, b in pairs], _unit_starts(text))
     _punctuation(t, advance, style)
     return t
 
@@ -173,6 +186,7 @@ def _half(text: str, i: int, punct: PunctStyle) -> bool:
 def _atoms(t: _Text, style: TextStyle) -> _Atoms:
     text, em = t.text, style.size
     ls = style.letter_spacing_em * em
+    boxes, gaps, spreads, units = _prefix(t.box), _prefix(t.gap), _prefix(t.spread), _prefix(t.unit)
     a = _Atoms([], [], [], [], [], [], [], [], [], [], [])
     for start, stop in segments(text, break_opportunities(text)):
         end = stop
@@ -194,13 +208,13 @@ def _atoms(t: _Text, style: TextStyle) -> _Atoms:
             a.spaces.append((start, start))
         a.start.append(start)
         a.end.append(end)
-        a.width.append(sum(t.box[start:end]) + _inner_gaps(t, start, end, style) + ls * (end - start - 1))
+        a.width.append(boxes[end] - boxes[start] + gaps[end] - gaps[start + 1] + ls * (end - start - 1))
         last = end - 1
         a.cut.append(_end_cut(t, last, style))
         hangs = style.hanging and text[last] in HANGABLE and last > start and not is_cjk_mark(text[last - 1])
         a.hang.append(t.box[last] if hangs else 0.0)
-        a.units.append(_units(text, start, end))
-        a.inner.append(sum(_spreads(text[i - 1], text[i]) for i in range(start + 1, end)))
+        a.units.append(units[end] - units[start])
+        a.inner.append(spreads[end] - spreads[start + 1])
     return a
 
 
@@ -224,15 +238,9 @@ def _final_cut(atoms: _Atoms, style: TextStyle) -> float:
     return atoms.cut[-1] if style.align in (Align.CENTER, Align.RIGHT) else 0.0
 
 
-def _inner_gaps(t: _Text, start: int, end: int, style: TextStyle) -> float:
-    return sum(_mixed_gap(t.text[i - 1], t.text[i], style) for i in range(start + 1, end))
-
-
-def _mixed_gap(a: str, b: str, style: TextStyle) -> float:
-    """The CJK–Latin gap (clreq R6) between two adjacent characters, or 0."""
-    if (is_ideograph(a) and is_western(b)) or (is_western(a) and is_ideograph(b)):
-        return style.cjk_latin_gap_em * style.size
-    return 0.0
+def _mixed(a: str, b: str) -> bool:
+    """Whether the CJK–Latin gap (clreq R6) goes between two adjacent characters."""
+    return (is_ideograph(a) and is_western(b)) or (is_western(a) and is_ideograph(b))
 
 
 def _junction(t: _Text, prev_end: int, start: int, style: TextStyle) -> tuple[float, float, float]:
@@ -244,7 +252,7 @@ def _junction(t: _Text, prev_end: int, start: int, style: TextStyle) -> tuple[fl
     gap = style.cjk_latin_gap_em * em
     mixed = (gap, max(0.0, CJK_LATIN_MAX_EM * em - gap), max(0.0, gap - CJK_LATIN_MIN_EM * em))
     if prev_end == start:
-        return mixed if _mixed_gap(a, b, style) else (0.0, 0.0, 0.0)
+        return mixed if t.gap[start] else (0.0, 0.0, 0.0)
     if is_cjk_mark(a) or is_cjk_mark(b):
         return 0.0, 0.0, 0.0
     if is_wide(a) and is_wide(b):
@@ -255,18 +263,20 @@ def _junction(t: _Text, prev_end: int, start: int, style: TextStyle) -> tuple[fl
     return space, max(0.0, WORD_SPACE_MAX_EM * em - space), space * (1 - WORD_SPACE_MIN)
 
 
-def _units(text: str, start: int, end: int) -> int:
-    """Han characters, Latin words and numbers (one each) and other symbols; punctuation none."""
-    count, word = 0, False
-    for ch in text[start:end]:
-        alnum = ch.isascii() and ch.isalnum()
-        if alnum:
-            count += not word
+def _unit_starts(text: str) -> list[int]:
+    """1 where a unit of a last line starts (R8): a Han character, a Latin word or number
+    (with its separators and suffixes), another symbol; punctuation and spaces count none."""
+    starts, word = [], False
+    for ch in text:
+        if ch.isascii() and ch.isalnum():
+            starts.append(0 if word else 1)
             word = True
-        elif not (word and ch in ".,%％‰℃°'-"):
+        elif word and ch in ".,%％‰℃°'-":
+            starts.append(0)
+        else:
             word = False
-            count += is_han(ch) or not (is_punct(ch) or ch.isspace())
-    return count
+            starts.append(1 if is_han(ch) or not (is_punct(ch) or ch.isspace()) else 0)
+    return starts
 
 
 # ---------------------------------------------------------------- total-fit breaking
@@ -308,11 +318,8 @@ def _breaks(atoms: _Atoms, style: TextStyle, measure: float, indent: float) -> l
     return lines[::-1]
 
 
-def _prefix(values) -> list:
-    out = [0]
-    for v in values:
-        out.append(out[-1] + v)
-    return out
+def _prefix(values: Iterable[float]) -> list:
+    return list(accumulate(values, initial=0))
 
 
 def _total_fit(atoms: _Atoms, style: TextStyle, measure: float, indent: float,
@@ -331,7 +338,8 @@ def _total_fit(atoms: _Atoms, style: TextStyle, measure: float, indent: float,
     gaps = _prefix((k > 0) + inner for k, inner in enumerate(atoms.inner))
     units = _prefix(atoms.units)
     shrink_max, stretch_max = limits.shrink * em, limits.stretch * em
-    active: dict[int, dict[int, _Node]] = {0: {1: _Node(0.0, None, 0, 0, None)}}
+    active: list[dict[int, _Node] | None] = [None] * (n + 1)    # best path per fitness class
+    active[0] = {1: _Node(0.0, None, 0, 0, None)}
     lo = 0
     for j in range(1, n + 1):
         final = j == n
@@ -343,7 +351,7 @@ def _total_fit(atoms: _Atoms, style: TextStyle, measure: float, indent: float,
             lo += 1
         found: dict[int, _Node] = {}
         for i in range(lo, j):
-            starts = active.get(i)
+            starts = active[i]
             if starts is None:
                 continue
             avail = measure - (indent if i == 0 else 0.0)
@@ -367,7 +375,7 @@ def _total_fit(atoms: _Atoms, style: TextStyle, measure: float, indent: float,
                     found[fit.fitness] = _Node(total, node, i, j, fit)
         if found:
             active[j] = found
-    ends = active.get(n)
+    ends = active[n]
     return min(ends.values(), key=lambda nd: nd.demerits) if ends else None
 
 
@@ -473,10 +481,9 @@ def _set_unit(t: _Text, start: int, end: int, x: float, style: TextStyle, spread
     """The glyphs of one unit from x; `spread` (letter spacing plus the line's even spacing)
     goes between its CJK characters, letter spacing alone between the others."""
     ls = style.letter_spacing_em * style.size
-    text = t.text
     for i in range(start, end):
         if i > start:
-            x += _mixed_gap(text[i - 1], text[i], style) + (spread if _spreads(text[i - 1], text[i]) else ls)
+            x += t.gap[i] + (spread if t.spread[i] else ls)
         glyphs.append(Glyph(t.text[i], t.fonts[i], style.size, x + t.pen[i], t.box[i], t.roles[i]))
         x += t.box[i]
     return x
