@@ -297,14 +297,16 @@ def _chart(kit: _Kit) -> list[Piece]:
         if block.title:
             items += kit.band(slot, row, _plain(block.title), title_style)
             row += title_rows(slot.width)
-        plot = plot_rows(slot.width)
+        plot = slot.rows - title_rows(slot.width) - source_rows(slot.width)
         top, bottom = slot.grid.cell_top(row), slot.grid.cell_bottom(row + plot - 1)
-        items.append(ChartSlot(block, slot.x, bottom, slot.width, top - bottom))
+        items.append(ChartSlot(block, slot.x, bottom, slot.width, top - bottom,
+                                style=kit.layout.styles.get("chart-label")))
         if block.source:
             items += kit.band(slot, row + plot, _plain(block.source), source_style)
         return items
 
-    return [UnitPiece(block, 0, render, rows_for_width=rows_for), kit.gap_after(title_style)]
+    return [UnitPiece(block, 0, render, rows_for_width=rows_for, fill=block.fill),
+            kit.gap_after(title_style)]
 
 
 _BUILDERS: dict[type, Callable[[_Kit], list[Piece]]] = {

@@ -68,6 +68,8 @@ class Region:
     background: str | None = None
     bleed: bool = False               # background runs off the page edge into the bleed
     balance: bool = False             # spread the text evenly over its columns
+    after: str | None = None          # start below the last row this other region used
+    gap: int = 1                      # rows between an `after` region and its anchor
 
 
 @dataclass(frozen=True)

@@ -275,8 +275,9 @@ def _block_chart(f: Fields, ctx: "_ContentContext") -> Block:
     data = {k: v for k, v in f.data.items() if k not in _COMMON | {"height"}}
     spec = ChartSpec.from_mapping(data, f.ref, ctx.base_dir)
     height = f.data.get("height")
-    return Chart(spec=spec, title=spec.title or "", source=spec.source or "",
-                 rows=int(f.num("height")) if height is not None else None, **_common(f))
+    fill = height == "fill"
+    return Chart(spec=spec, title=spec.title or "", source=spec.source or "", fill=fill,
+                 rows=int(f.num("height")) if height is not None and not fill else None, **_common(f))
 
 
 _BLOCKS: dict[str, tuple[Callable[[Fields, "_ContentContext"], Block], set[str] | None]] = {
@@ -346,7 +347,8 @@ def _date(f: Fields) -> date | None:
 
 # ------------------------------------------------------------------ layouts
 _STYLE_KEYS = {f.name for f in dc_fields(Style)} - {"name"}
-_REGION_KEYS = {"columns", "rows", "text_columns", "next", "column_rules", "background", "bleed", "balance"}
+_REGION_KEYS = {"columns", "rows", "text_columns", "next", "column_rules", "background", "bleed", "balance",
+                "after", "gap"}
 
 
 def load_layout(name_or_path: str, search: Path = LAYOUT_DIR) -> Layout:
@@ -438,12 +440,13 @@ def _enum(enum: type, f: Fields, key: str):
 def _region(name: str, raw: Any, layout: Fields) -> Region:
     f = Fields(raw, f"region {name}", _REGION_KEYS, layout.key_ref("regions"))
     c0, c1 = _span(f, "columns")
-    r0, r1 = _span(f, "rows")
+    r0, r1 = _span(f, "rows") if "rows" in f.data or "after" not in f.data else (1, -1)
     tc = f.data.get("text_columns")
     return Region(name=name, col_start=c0, col_end=c1, row_start=r0, row_end=r1,
                   text_columns=int(tc) if tc is not None else None, next=f.data.get("next"),
                   column_rules=f.bool("column_rules", True), background=f.data.get("background"),
-                  bleed=f.bool("bleed", False), balance=f.bool("balance", False))
+                  bleed=f.bool("bleed", False), balance=f.bool("balance", False),
+                  after=f.data.get("after"), gap=int(f.num("gap", 1)))
 
 
 def _span(f: Fields, key: str) -> tuple[int, int]:

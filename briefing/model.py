@@ -123,12 +123,14 @@ class ListBlock(BlockBase):
 
 @dataclass(frozen=True)
 class Chart(BlockBase):
-    """A chart bound to data; `spec` is a briefing.charts.ChartSpec, `rows` its height in grid lines."""
+    """A chart bound to data; `spec` is a briefing.charts.ChartSpec; its height is `rows` grid
+    lines, or the rest of the column when `fill`, or else follows the width."""
 
     spec: Any = None
     title: str = ""
     source: str = ""
     rows: int | None = None
+    fill: bool = False
 
 
 Block = Union[Banner, Headline, Section, KeywordBox, KeyFigures, LeadBox, Byline, Heading,

@@ -63,6 +63,7 @@ class UnitPiece:
     span: bool = False                # across all columns of the region (at its top only)
     box: BoxTag | None = None
     rows_for_width: Callable[[float], int] | None = None
+    fill: bool = False                # grow to the bottom of the column
 
 
 @dataclass

@@ -115,7 +115,7 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     decorate = _decorator(profile, briefing)
     pdf = draw_document(plan, fonts, palette, sheet, decorate)
     progress.info("Step 5 – charts")
-    pdf = _merge_charts(pdf, plan, briefing, palette, fonts, sheet, colour or "colour")
+    pdf = _merge_charts(pdf, plan, palette, sheet, colour or "colour")
     if spread:
         from briefing.impose import spread as make_spread
 
@@ -143,14 +143,14 @@ def _decorator(profile, briefing: Briefing):
     return decorate
 
 
-def _merge_charts(pdf: bytes, plan, briefing: Briefing, palette, fonts, sheet, colour_mode: str) -> bytes:
+def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str) -> bytes:
     slots = plan.charts
     if not slots:
         return pdf
     from briefing.chartbridge import chart_pdfs
     from briefing.post import merge_forms
 
-    placements = chart_pdfs(slots, briefing, palette, colour_mode, sheet.offset)
+    placements = chart_pdfs(slots, palette, colour_mode, sheet.offset)
     return merge_forms(pdf, placements)
 
 

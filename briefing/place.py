@@ -89,12 +89,10 @@ class Placer:
                              ref=page.ref, hint=f"regions of {layout.name!r}: {', '.join(layout.regions)}")
         plans: list[list[Item]] = []
         bookmarks: list[list[tuple[str, int]]] = []
-        chained = {r.next for r in layout.regions.values() if r.next}
-        for name, region in layout.regions.items():
-            if name in chained:
-                continue                      # filled by the region that flows into it
-            blocks = page.regions.get(name, ())
-            pieces = self._pieces(blocks, layout)
+        bottoms: dict[str, int] = {}
+        for name in _placement_order(layout):
+            layout = _anchored(layout, name, bottoms)
+            pieces = self._pieces(page.regions.get(name, ()), layout)
             flow = self._flow_regions(layout, name)
             page_index = 0
             while True:
@@ -104,7 +102,8 @@ class Placer:
                 left = first_left == ((number + page_index) % 2 == 0)
                 grid = PageGrid(layout, left_page=left)
                 plans[page_index].extend(self._backgrounds(grid, flow))
-                rest = self._flow(grid, flow, pieces, plans[page_index])
+                rest, bottom = self._flow(grid, flow, pieces, plans[page_index])
+                bottoms.update((region, bottom) for region in flow)
                 bookmarks[page_index].extend(_bookmarks(pieces[:len(pieces) - len(rest)]))
                 if not rest:
                     break
@@ -140,8 +139,9 @@ class Placer:
         return items
 
     # ---------------------------------------------------------------- flow
-    def _flow(self, grid: PageGrid, flow: list[str], pieces: list[Piece], out: list[Item]) -> list[Piece]:
-        """Place pieces into the frames of `flow`; return the pieces that did not fit."""
+    def _flow(self, grid: PageGrid, flow: list[str], pieces: list[Piece],
+              out: list[Item]) -> tuple[list[Piece], int]:
+        """Place pieces into the frames of `flow`; return what did not fit and the last row used."""
         frames = [f for name in flow for f in grid.frames(grid.layout.regions[name])]
         cursor = _Cursor(frames)
         if any(grid.layout.regions[n].balance for n in flow):
@@ -149,10 +149,11 @@ class Placer:
         boxes: dict[int, dict[int, list[int]]] = {}
         items: list[Item] = []
         rest = self._run(grid, cursor, pieces, items, boxes)
+        bottom = max(cursor.rows_used.values(), default=frames[0].first) - 1
         out.extend(self._box_items(grid, frames, pieces, boxes))
         out.extend(items)
-        out.extend(self._column_rules(grid, frames, cursor))
-        return rest
+        out.extend(self._column_rules(grid, frames, cursor, bottom))
+        return rest, bottom
 
     def _balanced_cursor(self, grid: PageGrid, frames: list[Frame], pieces: list[Piece]) -> _Cursor:
         """Shortest equal column height that takes all pieces (falls back to full height)."""
@@ -190,6 +191,8 @@ class Placer:
         frame = cursor.frame
         x, width = self._extent(frame, piece.box)
         rows = piece.rows_for_width(width) if piece.rows_for_width else piece.rows
+        if piece.fill and rows <= cursor.free:
+            rows = cursor.free
         need = rows + self._keep_rows(piece.keep_with_next, following)
         if need > cursor.free and not (cursor.at_top() and rows <= cursor.free and need > frame.rows):
             return False
@@ -285,7 +288,8 @@ class Placer:
                                   stroke=style.border, stroke_width=style.border_width))
         return items
 
-    def _column_rules(self, grid: PageGrid, frames: list[Frame], cursor: _Cursor) -> list[Item]:
+    def _column_rules(self, grid: PageGrid, frames: list[Frame], cursor: _Cursor,
+                      bottom: int) -> list[Item]:
         rules: list[Item] = []
         for i in range(1, len(frames)):
             left, right = frames[i - 1], frames[i]
@@ -295,7 +299,7 @@ class Placer:
             if i not in cursor.rows_used and (i - 1) not in cursor.rows_used:
                 continue
             x = (left.x + left.width + right.x) / 2
-            rules.append(Rule(x, grid.cell_bottom(right.last), x, grid.cell_top(right.first),
+            rules.append(Rule(x, grid.cell_bottom(min(bottom, right.last)), x, grid.cell_top(right.first),
                               colour="gray60", width=0.3))
         return rules
 
@@ -363,6 +367,36 @@ class Placer:
     def new_box(self, style: Style) -> BoxTag:
         self._box_keys += 1
         return BoxTag(self._box_keys, style)
+
+
+def _placement_order(layout: Layout) -> list[str]:
+    """Regions in layout order, a region placed `after` another coming once its anchor is placed;
+    regions that a flow continues into are filled by that flow, not on their own."""
+    chained = {r.next for r in layout.regions.values() if r.next}
+    pending = [name for name in layout.regions if name not in chained]
+    order: list[str] = []
+    while pending:
+        ready = [n for n in pending if layout.regions[n].after in (None, *order)]
+        if not ready:
+            raise InputError(f"layout {layout.name!r}: regions {pending} are placed after regions "
+                             f"that are unknown or placed after them in turn", ref=None)
+        order.extend(ready)
+        pending = [n for n in pending if n not in ready]
+    return order
+
+
+def _anchored(layout: Layout, name: str, bottoms: dict[str, int]) -> Layout:
+    """The layout with region `name` starting below the last row its anchor region used."""
+    region = layout.regions[name]
+    if region.after is None:
+        return layout
+    start = bottoms.get(region.after, 0) + 1 + region.gap
+    rows = PageGrid(layout).rows
+    if start > rows:
+        raise FitError(f"region {name!r} of layout {layout.name!r} has no room: region "
+                       f"{region.after!r} above it fills the page to row {start - 1 - region.gap} of {rows}",
+                       hint=f"shorten what is in {region.after!r} or give it more columns")
+    return replace(layout, regions={**layout.regions, name: replace(region, row_start=start)})
 
 
 def _lines_that_fit(total: int, free: int, at_top: bool) -> int:

@@ -54,6 +54,7 @@ class ChartSlot:
     y: float
     w: float
     h: float
+    style: Any = None                 # the layout's chart-label Style, if any
 
 
 Item = Union[TextLine, Rect, Rule, ChartSlot]

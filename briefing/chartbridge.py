@@ -1,0 +1,44 @@
+"""Charts for the chart slots of a page plan: bind data, render (cached), place as forms.
+
+The layout reserved each chart's box on the grid; here every slot gets its one-page vector
+PDF from briefing.charts, in the palette's colour space, positioned in media coordinates for
+the post-processing stage to merge.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from briefing.colour import Palette
+from briefing.plan import ChartSlot
+from briefing.post import Placement
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("BRIEFING_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "briefing")
+    return Path(base) / "charts"
+
+
+def chart_pdfs(slots: list[tuple[int, ChartSlot]], palette: Palette, colour_mode: str,
+               offset: float) -> list[Placement]:
+    from briefing.charts import ChartCache, ChartStyle, ColourMode
+
+    cache = ChartCache(cache_dir())
+    placements = []
+    for page, slot in slots:
+        spec = slot.chart.spec
+        style = ChartStyle(palette=palette, mode=ColourMode(colour_mode), **_type(slot))
+        pdf = cache.render(spec, spec.load_table(), style, slot.w, slot.h)
+        placements.append(Placement(page, pdf, slot.x + offset, slot.y + offset, slot.w, slot.h))
+    return placements
+
+
+def _type(slot: ChartSlot) -> dict:
+    """Chart type from the layout's `chart-label` style, when the layout has one."""
+    style = slot.style
+    if style is None:
+        return {}
+    return {"label_font": style.font, "value_font": style.strong_font,
+            "label_size": style.size, "value_size": style.size + 1}
