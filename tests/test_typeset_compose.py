@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from briefing.fonts import FontBook
-from briefing.typeset import (Align, Line, PunctStyle, Span, TextStyle, compose, natural_width,
-                              normalise_punctuation)
+from briefing.typeset import (Align, Line, PunctStyle, Span, TextStyle, VGlyph, compose,
+                              compose_vertical, natural_width, normalise_punctuation)
 from briefing.typeset.classes import (CLOSING, NO_LINE_END, NO_LINE_START, OPENING, is_han,
                                       is_wide)
 
@@ -277,3 +277,42 @@ def test_seed_text_keeps_kinsoku_and_fills_lines(seed_lines: list[list[Line]]) -
             assert sum(is_han(c) or c.isdigit() for c in chars(lines[-1])) >= 2
     assert max(tracks) <= 0.25 and min(tracks) >= -0.05
     assert sorted(tracks)[int(0.95 * len(tracks))] <= 0.10
+
+
+# ---------------------------------------------------------------- vertical setting
+
+def vset(text: str) -> list[VGlyph]:
+    return compose_vertical([Span(text)], TextStyle(size=EM), FAKE)
+
+
+def test_vertical_ideographs_stack_one_em_apart() -> None:
+    """clreq #vertical_writing_mode: upright CJK, one character per em down the column."""
+    glyphs = vset("回眸往昔")
+    assert [g.top for g in glyphs] == pytest.approx([0, EM, 2 * EM, 3 * EM])
+    assert all(not g.rotate and g.x == 0.0 for g in glyphs)
+    assert glyphs[1].y - glyphs[0].y == pytest.approx(EM)
+
+
+def test_vertical_two_digits_share_one_cell_and_long_runs_turn() -> None:
+    """Tate-chu-yoko for one or two digits; longer Latin or digit runs are rotated 90°."""
+    glyphs = vset("第12届GDP")
+    one, two = glyphs[1], glyphs[2]
+    assert one.top == two.top == pytest.approx(EM + 0.25 * EM)       # after the ¼ em gap
+    assert not one.rotate and two.x == pytest.approx(one.x + 0.5 * EM)
+    assert one.x >= 0 and two.x + 0.5 * EM <= EM + 1e-9               # both inside the cell
+    latin = [g for g in glyphs if g.char in "GDP"]
+    assert all(g.rotate for g in latin)
+    assert [g.top for g in latin] == pytest.approx([latin[0].top + k * 0.5 * EM for k in range(3)])
+    (year,) = [g for g in vset("2023年") if g.char == "2"][:1]
+    assert year.rotate                                                # four digits: turned
+
+
+def test_vertical_punctuation_positions() -> None:
+    """Pause and stop marks sit in the upper right of their cell; brackets and quotes take
+    their vertical forms (quotation marks as corner brackets, clreq)."""
+    glyphs = vset("启航，（新）“好”")
+    comma = glyphs[2]
+    assert comma.char == "，"
+    assert comma.x == pytest.approx(0.5 * EM)
+    assert comma.y == pytest.approx(comma.top + 0.88 * EM - 0.5 * EM)
+    assert [g.char for g in glyphs[3:]] == ["︵", "新", "︶", "﹁", "好", "﹂"]

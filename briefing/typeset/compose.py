@@ -24,7 +24,8 @@ from briefing.typeset.breaks import break_opportunities, segments
 from briefing.typeset.classes import (CLOSING, HANGABLE, LONG, LONG_EMS, MIDDLE, OPENING, STOPS,
                                       is_cjk_mark, is_han, is_ideograph, is_punct, is_western,
                                       is_wide)
-from briefing.typeset.model import Align, Glyph, Line, Metrics, PunctStyle, Span, TextStyle
+from briefing.typeset.model import (Align, Glyph, Line, Metrics, PunctStyle, Span, TextStyle,
+                                    VGlyph)
 
 CJK_LATIN_MIN_EM = 1 / 8     # clreq: the CJK–Latin gap may shrink to ⅛ em ...
 CJK_LATIN_MAX_EM = 1 / 3     # ... and grow to about ⅓ em
@@ -114,7 +115,10 @@ def natural_width(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> 
 
 # ---------------------------------------------------------------- characters
 
-def _prepare(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> _Text:
+def _fonts(spans: Sequence[Span], style: TextStyle,
+           metrics: Metrics) -> tuple[str, list[str], list[str], list[float]]:
+    """The text, each character's role, its font (the role's, or a fallback that has the
+    glyph) and its advance in pt."""
     text = "".join(s.text for s in spans)
     roles = [s.role for s in spans for _ in s.text]
     regular = style.fonts.get("regular", next(iter(style.fonts.values())))
@@ -128,6 +132,11 @@ def _prepare(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> _Text
             found = seen[key] = (font, metrics.advance(font, ch) * style.size)
         fonts.append(found[0])
         advance.append(found[1])
+    return text, roles, fonts, advance
+
+
+def _prepare(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> _Text:
+    text, roles, fonts, advance = _fonts(spans, style, metrics)
     gap = style.cjk_latin_gap_em * style.size
     pairs = list(zip(" " + text, text))
     t = _Text(text, roles, fonts, list(advance), [0.0] * len(text), [False] * len(text),
@@ -487,3 +496,93 @@ def _set_unit(t: _Text, start: int, end: int, x: float, style: TextStyle, spread
         glyphs.append(Glyph(t.text[i], t.fonts[i], style.size, x + t.pen[i], t.box[i], t.roles[i]))
         x += t.box[i]
     return x
+
+
+# ---------------------------------------------------------------- vertical setting (竖排)
+
+# clreq #vertical_writing_mode: brackets turn and quotation marks become corner brackets;
+# the presentation forms hold those glyphs (used when the font has them).
+VERTICAL_FORMS = dict(zip("（）｛｝〔〕【】《》〈〉「」『』“”‘’〖〗［］：；…—",
+                          "︵︶︷︸︹︺︻︼︽︾︿﹀﹁﹂﹃﹄﹁﹂﹃﹄︗︘﹇﹈︓︔︙︱"))
+# Pause and stop marks keep their character and move to the upper right of their cell.
+UPPER_RIGHT = frozenset("，。、．")
+EM_BOX_ASCENT = 0.88         # baseline below the top of an ideograph's em box (Noto CJK)
+ROTATED_BASELINE_EM = 0.23   # a turned Latin baseline, from the column's left, centring the ink
+TATE_CHU_YOKO_MAX = 2        # up to this many digits sit side by side in one cell
+
+
+def compose_vertical(spans: Sequence[Span], style: TextStyle, metrics: Metrics) -> list[VGlyph]:
+    """Set short display text top to bottom in a column one em wide: CJK upright one em per
+    character, runs of one or two digits side by side in one cell (tate-chu-yoko), longer
+    Latin and digit runs turned 90°, punctuation in its vertical position."""
+    text, roles, fonts, advance = _fonts(spans, style, metrics)
+    em = style.size
+    ls = style.letter_spacing_em * em
+    out: list[VGlyph] = []
+    top, i, prev = 0.0, 0, ""
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace():
+            j = i + 1
+            top += (IDEOGRAPHIC_SPACE_EM * em if is_wide(prev) and j < len(text) and is_wide(text[j])
+                    else style.cjk_latin_gap_em * em)
+        elif ch.isascii():
+            j = i
+            while j < len(text) and text[j].isascii() and not text[j].isspace():
+                j += 1
+            if prev and _mixed(prev, ch):
+                top += style.cjk_latin_gap_em * em
+            top = _vertical_run(text, i, j, top, roles, fonts, advance, style, out)
+            if j < len(text) and _mixed(text[j - 1], text[j]):
+                top += style.cjk_latin_gap_em * em
+        else:
+            j = i + 1
+            top = _vertical_cell(ch, top, roles[i], fonts[i], advance[i], style, metrics, out)
+        top += ls
+        prev = text[j - 1]
+        i = j
+    return out
+
+
+def _vertical_cell(ch: str, top: float, role: str, font: str, advance: float, style: TextStyle,
+                   metrics: Metrics, out: list[VGlyph]) -> float:
+    """One upright character (or punctuation mark) in its cell; returns the next cell's top."""
+    em = style.size
+    cell = em / 2 if ch in MIDDLE else em
+    baseline = top + EM_BOX_ASCENT * em - (em - cell) / 2
+    x = (em - advance) / 2
+    if ch in UPPER_RIGHT:
+        out.append(VGlyph(ch, font, em, x + em / 2, baseline - em / 2, top, cell, False, role))
+    elif ch in VERTICAL_FORMS:
+        form = VERTICAL_FORMS[ch]
+        found = metrics.font_for(font, form)
+        if metrics.advance(found, form) and found == font:
+            out.append(VGlyph(form, font, em, (em - metrics.advance(font, form) * em) / 2, baseline,
+                              top, cell, False, role))
+        else:                                  # no vertical form: turn the horizontal one
+            out.append(VGlyph(ch, font, em, ROTATED_BASELINE_EM * em, top + (cell - advance) / 2,
+                              top, cell, True, role))
+    else:
+        out.append(VGlyph(ch, font, em, x, baseline, top, cell, False, role))
+    return top + cell
+
+
+def _vertical_run(text: str, i: int, j: int, top: float, roles: list[str], fonts: list[str],
+                  advance: list[float], style: TextStyle, out: list[VGlyph]) -> float:
+    """A Latin or digit run: one or two digits side by side in one em cell (scaled down to
+    fit), anything longer turned 90° clockwise along the column."""
+    em = style.size
+    width = sum(advance[i:j])
+    if j - i <= TATE_CHU_YOKO_MAX and text[i:j].isdigit():
+        scale = min(1.0, em / width)
+        x = (em - width * scale) / 2
+        for k in range(i, j):
+            out.append(VGlyph(text[k], fonts[k], em * scale, x, top + EM_BOX_ASCENT * em, top, em,
+                              False, roles[k]))
+            x += advance[k] * scale
+        return top + em
+    for k in range(i, j):
+        out.append(VGlyph(text[k], fonts[k], em, ROTATED_BASELINE_EM * em, top, top, advance[k],
+                          True, roles[k]))
+        top += advance[k]
+    return top

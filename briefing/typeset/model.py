@@ -71,6 +71,24 @@ class Glyph:
 
 
 @dataclass(frozen=True)
+class VGlyph:
+    """One glyph of vertical setting (竖排), in a column one em wide. x is the pen position from
+    the column's left edge; y the pen position down from the column's top (the baseline of an
+    upright glyph, the start of a rotated one's baseline); `top` and `advance` give the stretch
+    of the column it occupies. A rotated glyph is turned 90° clockwise about its pen position."""
+
+    char: str
+    font: str
+    size: float
+    x: float
+    y: float
+    top: float
+    advance: float
+    rotate: bool = False
+    role: str = "regular"
+
+
+@dataclass(frozen=True)
 class Line:
     """One composed line. `start`/`end` index the paragraph's plain text (concatenated spans),
     so a paragraph can be recomposed from any line at a new measure."""
