@@ -316,3 +316,10 @@ def test_vertical_punctuation_positions() -> None:
     assert comma.x == pytest.approx(0.5 * EM)
     assert comma.y == pytest.approx(comma.top + 0.88 * EM - 0.5 * EM)
     assert [g.char for g in glyphs[3:]] == ["︵", "新", "︶", "﹁", "好", "﹂"]
+
+
+def test_centred_headline_breaks_at_its_phrase_space() -> None:
+    """A centred two-line headline breaks where the writer put the space, not mid-phrase."""
+    lines = setl("把握历史机遇 推动全面振兴取得新突破", 12, align=Align.CENTER)
+    assert [chars(line).strip() for line in lines] == ["把握历史机遇", "推动全面振兴取得新突破"]
+    assert lines[0].glyphs[0].x == pytest.approx(3 * EM)

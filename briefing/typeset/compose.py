@@ -49,6 +49,7 @@ LOOSE = Limits(shrink=0.05, stretch=0.25)
 ANY = Limits(shrink=0.05, stretch=float("inf"))
 
 LINE_PENALTY = 10.0
+MID_PHRASE_BADNESS = 60.0    # ragged display lines rather break at a source space (a phrase)
 FITNESS_PENALTY = 3000.0     # tight next to loose (Knuth–Plass fitness classes)
 LOOSE_PENALTY = 1e6          # spacing past the loose limits, accepted only in the last resort
 ORPHAN_PENALTY = 1e8         # a last line holding one character, word or number (孤字, R8)
@@ -303,6 +304,8 @@ class _Fit:
 
 @dataclass
 class _Node:
+    """A break on the best path found so far: total demerits and the line that ends here."""
+
     demerits: float
     prev: _Node | None
     start: int
@@ -398,7 +401,9 @@ def _fit(atoms: _Atoms, natural: float, avail: float, i: int, j: int, final: boo
         if natural - cut > avail + 1e-6:
             return _overfull(natural - cut - avail, gaps, em, limits) if limits is ANY else None
         slack = 0.0 if final else (avail - natural + cut) / avail
-        return _Fit(0.0, 0.0, False, (LINE_PENALTY + 100 * slack * slack) ** 2, 1)
+        at_space = final or atoms.spaces[j][1] > atoms.spaces[j][0]
+        bad = 100 * slack * slack + (0.0 if at_space else MID_PHRASE_BADNESS)
+        return _Fit(0.0, 0.0, False, (LINE_PENALTY + bad) ** 2, 1)
     fit = _justify(avail - natural + atoms.cut[j - 1], gaps, stretch, shrink, em, limits, False)
     if atoms.hang[j - 1]:
         hung = _justify(avail - natural + atoms.hang[j - 1], gaps, stretch, shrink, em, limits, True)
@@ -447,9 +452,10 @@ def _overfull(excess: float, gaps: int, em: float, limits: Limits) -> _Fit:
 
 def _set_line(t: _Text, atoms: _Atoms, style: TextStyle, measure: float, indent: float,
               brk: tuple[int, int, _Fit], first: bool, last: bool) -> Line:
+    """Place the glyphs of units i..j-1. Line.natural is where the line would end at natural
+    spacing (indent included, a line-end mark's blank or a hanging mark left out)."""
     i, j, fit = brk
-    em, size = style.size, style.size
-    ls = style.letter_spacing_em * em
+    ls = style.letter_spacing_em * style.size
     cut = 0.0 if fit.hang else (_final_cut(atoms, style) if last else atoms.cut[j - 1])
     natural = sum(atoms.width[i:j]) + sum(atoms.glue[i + 1:j]) - cut
     if fit.hang:
@@ -459,7 +465,7 @@ def _set_line(t: _Text, atoms: _Atoms, style: TextStyle, measure: float, indent:
     for k in range(i, j):
         if k > i:
             glue = atoms.glue[k] + fit.ratio * (atoms.stretch[k] if fit.ratio > 0 else atoms.shrink[k])
-            x = _spaces(t, atoms.spaces[k], x, glue + fit.spacing, size, glyphs)
+            x = _spaces(t, atoms.spaces[k], x, glue + fit.spacing, style.size, glyphs)
         x = _set_unit(t, atoms.start[k], atoms.end[k], x, style, ls + fit.spacing, glyphs)
     if cut:
         g = glyphs[-1]
