@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from briefing.errors import InputError
 from briefing.fonts import FontBook, pdf_font_name
 from briefing.marks import CROP_LENGTH, GAP, draw_marks
-from briefing.post import compact, pdf_writer, to_bytes
+from briefing.post import compact, merge_onto, pdf_writer, to_bytes
 from briefing.profiles import PAGE_SIZES_MM, PT_PER_MM, Box, Marks, get_profile
 
 OFFICE_SAFE = get_profile("office").safe_pt
@@ -211,7 +211,7 @@ def _sheets(sizes: Sequence[tuple[float, float]], decorate: DrawSheet) -> bytes:
 def _place(sheet: PageObject, source: _Page, clip: Box, dx: float, dy: float) -> None:
     """Merge the part `clip` of a source page onto the sheet, moved by (dx, dy)."""
     source.page.cropbox = RectangleObject(clip)
-    sheet.merge_transformed_page(source.page, Transformation().translate(dx, dy))
+    merge_onto(sheet, source.page, Transformation().translate(dx, dy))
 
 
 def _box(rect: RectangleObject) -> Box:

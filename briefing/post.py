@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.generic import (ArrayObject, ByteStringObject, DictionaryObject, NameObject,
-                           RectangleObject, TextStringObject)
+from pypdf.generic import (ArrayObject, ByteStringObject, DictionaryObject, IndirectObject,
+                           NameObject, RectangleObject, TextStringObject)
 
 from briefing import __version__
 from briefing.errors import InputError
@@ -27,6 +27,9 @@ from briefing.profiles import ICC_REGISTRY, PDFX_PDF_VERSION, PDFX_VERSION, Outp
 PRINT_ANNOTATIONS = ("/PrinterMark", "/TrapNet")
 
 DEDUPE_PASSES = 3
+# Operators whose first operand names a page resource, and the resource category.
+RESOURCE_OPERANDS = {b"Tf": "/Font", b"Do": "/XObject", b"cs": "/ColorSpace", b"CS": "/ColorSpace",
+                     b"gs": "/ExtGState", b"sh": "/Shading"}
 OutlineEntry = tuple[str, int, int]  # title, page index, level (0 = top)
 
 
@@ -48,8 +51,7 @@ def merge_forms(pdf_bytes: bytes, placements: Sequence[Placement]) -> bytes:
     writer = pdf_writer(pdf_bytes)
     for placement in placements:
         source = _single_page(placement.pdf)
-        target = writer.pages[placement.page_index]
-        target.merge_transformed_page(source, _fit(source.cropbox, placement))
+        merge_onto(writer.pages[placement.page_index], source, _fit(source.cropbox, placement))
     compact(writer)
     return to_bytes(writer)
 
@@ -66,15 +68,32 @@ def finalize(pdf_bytes: bytes, profile: Profile, *, title: str, author: str, sub
         _make_pdfx(writer, profile.pdfx)
     if profile.outline and outline:
         _add_outline(writer, outline)
+    compact(writer)
     for page in writer.pages:
         page.compress_content_streams()
-    compact(writer)
     info = _info(title=title, author=author, subject=subject, date=date, pdfx=profile.pdfx)
     _set_trailer(writer, info, _file_id(pdf_bytes, info, profile))
     return to_bytes(writer)
 
 
 # ---------------------------------------------------------------- placing
+
+def merge_onto(target: PageObject, source: PageObject, transformation: Transformation) -> None:
+    """Draw `source` on `target` under `transformation`, clipped to the source's CropBox.
+
+    pypdf adds the source's resources to the target's resource dictionaries in place, and
+    ReportLab shares one /Font dictionary between all pages of a document: merging onto one
+    page would edit every page's fonts (Ghostscript then reports a circular reference). So
+    the target first gets resource dictionaries of its own."""
+    resources = target["/Resources"]
+    own = DictionaryObject()
+    for key in resources:
+        value = resources[key]
+        own[NameObject(key)] = DictionaryObject(value) if isinstance(value, DictionaryObject) \
+            else resources.raw_get(key)
+    target[NameObject("/Resources")] = own
+    target.merge_transformed_page(source, transformation)
+
 
 def _single_page(pdf: bytes) -> PageObject:
     pages = PdfReader(io.BytesIO(pdf)).pages
@@ -198,6 +217,37 @@ def compact(writer: PdfWriter) -> None:
     Each pass merges one level: font files, then descriptors, then the font dictionaries."""
     for _ in range(DEDUPE_PASSES):
         writer.compress_identical_objects()
+    for page in writer.pages:
+        _one_name_per_resource(page)
+
+
+def _one_name_per_resource(page: PageObject) -> None:
+    """Give each resource one name on the page. Merging names a resource again when pypdf
+    cannot see it is the same (/F1+0 and /F1+0-0 for one font), and merging identical objects
+    makes more such pairs; Ghostscript 10 reports a font used under two names on more than
+    one page as a circular reference."""
+    resources = page["/Resources"]
+    renames: dict[tuple[str, str], str] = {}
+    for category in RESOURCE_OPERANDS.values():
+        entries = resources.get(category)
+        entries = entries.get_object() if entries is not None else {}
+        first: dict[int, str] = {}
+        for name in sorted(entries):
+            ref = entries.raw_get(name)
+            if isinstance(ref, IndirectObject):
+                canonical = first.setdefault(ref.idnum, name)
+                if canonical != name:
+                    renames[(category, name)] = canonical
+    if not renames:
+        return
+    content = page.get_contents()
+    for operands, operator in content.operations:
+        category = RESOURCE_OPERANDS.get(operator)
+        if category and operands and (category, operands[0]) in renames:
+            operands[0] = NameObject(renames[(category, operands[0])])
+    page.replace_contents(content)
+    for category, name in renames:
+        del resources[category][name]
 
 
 def pdf_writer(pdf_bytes: bytes) -> PdfWriter:

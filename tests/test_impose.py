@@ -100,6 +100,13 @@ def test_spread_clips_each_half_at_the_fold_and_keeps_the_outer_bleed(tmp_path: 
     assert at(off - b - 2 * mm, mid) == (0, 0, 0, 0)       # nothing in the slug beside it
 
 
+def test_spread_of_the_same_pages_twice_passes_preflight(tmp_path: Path):
+    path = tmp_path / "spreads.pdf"
+    path.write_bytes(finished(spread(sample_pdf(pages=2), [(0, 1), (0, 1)])))
+    report = check_pdf(path, "press")
+    assert report.ok and not [f for f in report.findings if f.severity != "info"], report.format_text()
+
+
 def test_office_spread_has_no_bleed_or_marks():
     sheet = PdfReader(io.BytesIO(spread(sample_pdf("office", pages=2), [(0, 1)]))).pages[0]
     boxes = _boxes(sheet)
