@@ -99,8 +99,7 @@ class Edition:
         if self.columns and self.columns != layout.columns:
             layout = _regrid(layout, self.columns, self.name, self.refs.get("columns"))
         if self.type_scale != 1.0:
-            layout = replace(layout, pitch=round(layout.pitch * self.type_scale, 3),
-                             styles={k: s.scaled(self.type_scale) for k, s in layout.styles.items()})
+            layout = _scale_type(layout, self.type_scale)
         return layout
 
 
@@ -302,6 +301,14 @@ def _regrid(layout: Layout, columns: int, edition: str, ref: SourceRef | None) -
                              hint="use more columns, or a layout made for this edition (layout:)")
         regions[name] = _respan(region, first + 1, last)
     return replace(layout, columns=columns, regions=regions)
+
+
+def _scale_type(layout: Layout, factor: float) -> Layout:
+    """Every style and the baseline pitch grow by `factor`; so do the head and foot margins,
+    because the running head and foot are set in them at distances measured in grid rows."""
+    return replace(layout, pitch=round(layout.pitch * factor, 3),
+                   margin_top=layout.margin_top * factor, margin_bottom=layout.margin_bottom * factor,
+                   styles={name: style.scaled(factor) for name, style in layout.styles.items()})
 
 
 def _boundary(boundary: int, old: int, new: int) -> int:

@@ -196,7 +196,9 @@ def test_large_print_reflows_into_fewer_wider_columns(source):
         [(1, 2, None), (1, 1, 1), (2, 2, 1)]
     assert after.body.size == 16.0 and after.style("banner").size == 96.0
     assert after.pitch == pytest.approx(16.0 * 1.6)
-    assert (after.margin_top, after.gutter) == (before.margin_top, before.gutter)
+    assert (after.margin_inside, after.margin_outside, after.gutter) == \
+        (before.margin_inside, before.margin_outside, before.gutter)
+    assert after.margin_bottom == pytest.approx(before.margin_bottom * 1.6)   # room for the running foot
     # column width grows: 2 columns of A4 are wider than 5 of the tabloid, measured in body em
     old_measure = (before.width - 24 * MM - 4 * 4 * MM) / 5 / before.body.size
     new_measure = (after.width - 24 * MM - 4 * MM) / 2 / after.body.size
