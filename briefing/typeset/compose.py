@@ -10,8 +10,10 @@ Text Layout") in GB style:
   Han and Latin letters or digits, which a source space replaces rather than doubles;
 * line breaking: UAX #14 with the clreq tailoring (breaks.py), chosen over the whole paragraph
   (Knuth–Plass total fit) so that no last line holds a single character (#adjustments_of_orphans_and_widows);
-* justification (#line_adjustment): after punctuation, CJK–Latin glue and Latin word spaces
-  adjust first, then the rest spreads evenly over the gaps between units, never inside one.
+* justification (#line_adjustment): punctuation is compressed first (line-end and adjacent
+  marks, never an isolated mark mid-line); the rest of the slack is shared between the
+  CJK–Latin gaps and word spaces (within ⅛–⅓ em and up to ½ em) and one even spacing
+  between all CJK characters of the line, never inside a number, word, —— or …….
 """
 
 from __future__ import annotations
