@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     deliver = subparsers.add_parser("deliver", help="copy or print a published issue, once")
     deliver.add_argument("issue_dir", type=Path, help="an issue folder, e.g. output/<publication>/latest")
     deliver.add_argument("--to", required=True, metavar="folder:PATH|print:PRINTER")
-    deliver.add_argument("--copies", type=int, default=1)
+    deliver.add_argument("--copies", type=_count, default=1)
     deliver.add_argument("--duplex", action="store_true", help="print on both sides (long edge)")
     deliver.add_argument("--mono", action="store_true", help="print in black only")
     deliver.add_argument("--media", help="paper, e.g. A4")
@@ -69,6 +69,12 @@ def _aware_time(text: str) -> datetime:
     return moment
 
 
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, found {text!r}")
+    return int(text)
+
+
 def _now(args: argparse.Namespace) -> datetime:
     return args.now or datetime.now(timezone.utc)
 
@@ -84,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _schedule_show(args: argparse.Namespace) -> int:
     from briefing.publish import issue_label, read_last_published, scheduled_editions, source_schedule
-    from briefing.schedule import due_slots, issue_number, next_slots
+    from briefing.schedule import due_slots, format_duration, issue_number, next_slots
     from briefing.sources import load_source
 
     loaded = load_source(args.source)
@@ -92,7 +98,7 @@ def _schedule_show(args: argparse.Namespace) -> int:
     editions = scheduled_editions(loaded, schedule)
     now = _now(args)
     last = read_last_published(args.output_root / schedule.publication)
-    lateness = schedule.window or "no limit"
+    lateness = format_duration(schedule.window) if schedule.window else "no limit"
 
     def line(slot: datetime) -> str:
         return f"  {issue_label(issue_number(schedule, slot))}  {slot:%Y-%m-%d %a %H:%M %z}"
@@ -127,15 +133,14 @@ def _config_show(args: argparse.Namespace) -> int:
 
 
 def _deliver(args: argparse.Namespace) -> int:
-    from briefing.deliver import Target, deliver
+    from briefing.deliver import deliver, parse_target
 
     kind, _, where = args.to.partition(":")
     if kind not in ("folder", "print") or not where:
         raise InputError(f"--to {args.to!r}: expected folder:PATH or print:PRINTER")
-    if args.copies < 1:
-        raise InputError(f"--copies must be 1 or more, found {args.copies}")
-    target = Target(kind=kind, path=Path(where) if kind == "folder" else None,
-                    printer=where if kind == "print" else None, copies=args.copies,
-                    duplex=args.duplex, media=args.media, mono=args.mono, editions=tuple(args.edition))
+    options = {"media": args.media} if args.media else {}
+    target = parse_target({"kind": kind, "path" if kind == "folder" else "printer": where,
+                           "copies": args.copies, "duplex": args.duplex, "mono": args.mono,
+                           "editions": args.edition, **options})
     print(deliver(args.issue_dir, target, force=args.force).format_text())
     return 0

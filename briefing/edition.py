@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 from briefing.errors import InputError, SourceRef
 from briefing.layoutspec import Layout, Region
@@ -68,7 +68,7 @@ class Edition:
 
     def apply(self, briefing: Briefing, layouts: dict[str, Layout]) -> tuple[Briefing, dict[str, Layout]]:
         """This edition of a briefing and the layouts its pages use (inputs are not changed)."""
-        pages = _select_pages(briefing, self)
+        pages = _select_pages(briefing, self) if self.select != Selection() else briefing.pages
         if self.summary:
             pages = tuple(_map_blocks(page, _summarised) for page in pages)
         if self.layout:
@@ -273,7 +273,7 @@ def _check_selection(briefing: Briefing, edition: Edition) -> None:
                               f"pages: 1-{len(briefing.pages)}")
 
 
-def _map_blocks(page: Page, change) -> Page:
+def _map_blocks(page: Page, change: Callable[[Block], Block]) -> Page:
     return replace(page, regions={name: tuple(change(b) for b in blocks) for name, blocks in page.regions.items()})
 
 

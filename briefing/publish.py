@@ -146,9 +146,8 @@ class _Job:
         try:
             files, status = self._stage_and_move(slot, number, staging, target)
         except Exception as exc:
-            error = exc if isinstance(exc, PublishError) else PublishError(
-                f"{self.schedule.publication} {issue_label(number)} ({slot.isoformat()}): {exc}",
-                hint="the issues already published were left as they were")
+            error = exc if isinstance(exc, PublishError) else \
+                _failure(f"{self.schedule.publication} {issue_label(number)} ({slot.isoformat()})", exc)
             run_failure_hook(failure_hook, error, slot, number)
             raise error from exc
         finally:
@@ -197,6 +196,17 @@ class _Job:
             "fonts": {name: sha256_file(FONT_DIR / name) for name in sorted(set(FONT_FILES.values()))},
             "versions": tool_versions(),
         }
+
+
+def _failure(issue: str, exc: Exception) -> PublishError:
+    """A build's error as the failure of an issue, keeping where it happened and its hint."""
+    if isinstance(exc, BriefingError):
+        what = f"{exc.ref}: {exc.message}" if exc.ref else exc.message
+        hints = [exc.hint] if exc.hint else []
+    else:
+        what, hints = f"{type(exc).__name__}: {exc}", []
+    return PublishError(f"{issue}: {what}",
+                        hint="; ".join([*hints, "the issues already published were left as they were"]))
 
 
 def tool_versions() -> dict[str, str]:

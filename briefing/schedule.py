@@ -120,6 +120,17 @@ def parse_duration(text: str) -> timedelta:
     return sum((int(n) * _UNITS[u] for n, u in parts), timedelta())
 
 
+def format_duration(span: timedelta) -> str:
+    """The inverse of parse_duration: timedelta(days=1, hours=12) -> '1d12h'."""
+    minutes = int(span.total_seconds() // 60)
+    parts = []
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60), ("m", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0m"
+
+
 # ------------------------------------------------------------------ slots
 def due_slots(schedule: Schedule, last_published: datetime | None, now: datetime) -> list[datetime]:
     """Slots to publish now, oldest first, after the catch-up policy and max lateness.

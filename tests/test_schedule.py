@@ -10,8 +10,8 @@ import pytest
 
 from briefing.errors import InputError, SourceRef
 from briefing.load import read_yaml
-from briefing.schedule import (Schedule, due_slots, issue_number, newest_slot, next_slots,
-                               parse_duration, parse_schedule, slot_date)
+from briefing.schedule import (Schedule, due_slots, format_duration, issue_number, newest_slot,
+                               next_slots, parse_duration, parse_schedule, slot_date)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -75,6 +75,8 @@ def test_schedule_errors_name_the_line(tmp_path, line, message, column_key):
 def test_durations():
     assert parse_duration("2d") == timedelta(days=2)
     assert parse_duration("1w 2d 3h 4m") == timedelta(days=9, hours=3, minutes=4)
+    for text in ("2d", "1d12h", "1w2d3h4m", "90m"):
+        assert format_duration(parse_duration(text)) == ("1h30m" if text == "90m" else text)
     for bad in ("", "2", "2x", "d2", "2d-1h"):
         with pytest.raises(ValueError):
             parse_duration(bad)
