@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -248,9 +246,9 @@ def test_the_cli_shows_a_resolved_edition(source, tmp_path, capsys):
     source("  a: {colour: grayscale}\n  b: {extends: a, summary: true}\n")
     layouts = tmp_path / "layouts"
     layouts.mkdir()
-    (layouts / "grid5.yaml").write_text(Path(__file__).resolve().parent.parent.joinpath(
-        "layouts", "broadsheet.yaml").read_text(encoding="utf-8").replace("name: broadsheet", "name: grid5")
-        .replace("  banner:      {", "  top: {columns: 1-6, rows: 1-8}\n  banner:      {"), encoding="utf-8")
+    (layouts / "grid5.yaml").write_text("name: grid5\ncolumns: 5\nstyles: {body: {size: 10pt}}\nregions:\n"
+                                        "  top: {columns: 1-5, rows: 1-6}\n  side: {columns: 1-2, rows: 7-end}\n"
+                                        "  main: {columns: 3-5, rows: 7-end}\n", encoding="utf-8")
     assert main(["config", "show", str(tmp_path), "--edition", "b"]) == 0
     shown = yaml.safe_load(capsys.readouterr().out)["editions"]["b"]
     assert shown["extends"] == ["a"] and shown["colour"] == "grayscale" and shown["summary"] is True

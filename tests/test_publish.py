@@ -232,8 +232,11 @@ def test_sources_without_a_schedule_or_with_unknown_editions(tmp_path):
     folder = tmp_path / "plain"
     folder.mkdir()
     (folder / "briefing.yaml").write_text(CONTENT.split("schedule:")[0], encoding="utf-8")
+    hook_log = tmp_path / "hook.txt"
     with pytest.raises(InputError, match="has no schedule"):
-        run_due(folder, now=at(12), output_root=tmp_path / "o", build_fn=FakeBuild())
+        run_due(folder, now=at(12), output_root=tmp_path / "o", build_fn=FakeBuild(),
+                failure_hook=f'printf "[%s] %s" "$BRIEFING_SLOT" "$BRIEFING_ERROR" > {hook_log}')
+    assert hook_log.read_text().startswith("[] ") and "has no schedule" in hook_log.read_text()
     (folder / "briefing.yaml").write_text(CONTENT.replace("CATCH_UP", "latest") + "  editions: [public, grey]\n",
                                           encoding="utf-8")
     with pytest.raises(InputError, match="schedule: no edition 'grey'"):
