@@ -111,12 +111,15 @@ def edition_names(editions: SourcedDict | None) -> list[str]:
 
 def resolve_edition(editions: SourcedDict | None, name: str | None, *, ref: SourceRef) -> Edition:
     """The named edition with everything it extends merged in; None is the base edition."""
-    if name is None or name == BASE:
-        return Edition()
     if editions is not None and not isinstance(editions, dict):
         raise InputError("editions must be a mapping of edition names to settings",
                          ref=getattr(editions, "ref", ref))
     table = editions or {}
+    if BASE in table:
+        raise InputError(f"an edition may not be called {BASE!r}: that is the content as written",
+                         ref=getattr(table, "key_refs", {}).get(BASE, ref), hint="choose another name")
+    if name is None or name == BASE:
+        return Edition()
     if name not in table:
         known = ", ".join(table) or "none are defined"
         raise InputError(f"no edition {name!r}", ref=getattr(editions, "ref", ref),

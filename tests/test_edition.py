@@ -132,6 +132,13 @@ def test_bad_settings_are_input_errors_with_a_line(source, settings, message):
     assert err.value.ref.line == CONTENT.count("\n") + 2
 
 
+def test_base_is_a_reserved_name(source):
+    briefing, raw, _ = source("  public: {}\n  base: {summary: true}\n")
+    with pytest.raises(InputError, match="may not be called 'base'") as err:
+        resolve_edition(raw, None, ref=briefing.ref)
+    assert err.value.ref.line == CONTENT.count("\n") + 2
+
+
 def test_edition_names_in_file_order(source):
     _, raw, _ = source("  zeta: {}\n  alpha: {}\n")
     assert edition_names(raw) == ["zeta", "alpha"] and edition_names(None) == []
