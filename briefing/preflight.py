@@ -6,8 +6,8 @@ through forms, tiling patterns and annotation appearances. Where poppler, qpdf o
 are installed they add second opinions: pdffonts (embedding), qpdf --check (structure),
 a Ghostscript RIP run (interpreter errors) and a CMYK render inside the BleedBox (total ink).
 
-Rule ids follow the print checklist (/work/shared/print/PRINT.md): A metadata and structure,
-B fonts, C colour, D geometry, E lines, F RIP.
+Rule ids follow the print-ready checklist (PRINT.md): A metadata and structure, B fonts,
+C colour, D geometry, E lines, F RIP.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ _SUBSET = re.compile(r"^[A-Z]{6}\+")
 _FALLBACK_FONT = re.compile(r"last\s*resort|adobe\s*blank", re.I)
 _PLACEHOLDER_TITLES = {"", "untitled", "anonymous", "(anonymous)", "unknown"}
 _TRANSPARENT_BLEND = {"/Normal", "/Compatible"}
+_FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ class FontFacts:
             holder, default = font, 500.0
         descriptor = holder.get("/FontDescriptor")
         descriptor = descriptor.get_object() if descriptor is not None else {}
-        embedded = subtype == "Type3" or any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        embedded = subtype == "Type3" or any(k in descriptor for k in _FONT_FILES)
         scale = float(_matrix(font.get("/FontMatrix"))[0]) if subtype == "Type3" else 0.001
         return cls(name, subtype, embedded, 2 if subtype == "Type0" else 1, widths,
                    float(descriptor.get("/MissingWidth", default)),
@@ -338,6 +339,7 @@ class Scan:
     fonts: dict[int, FontFacts] = field(default_factory=dict)
     colours: Counter = field(default_factory=Counter)              # (page, use, kind)
     transparency: Counter = field(default_factory=Counter)         # (page, kind)
+    forbidden: Counter = field(default_factory=Counter)            # (page, kind): PDF/X bans these
     text: list[TextRun] = field(default_factory=list)
     images: list[ImageUse] = field(default_factory=list)
     registration: list[tuple[int, Box]] = field(default_factory=list)
@@ -470,6 +472,9 @@ class _Interpreter:
             self.gs.opm = int(state["/OPM"])
         if "/LW" in state:
             self.gs.line_width = float(state["/LW"])
+        for key in ("/TR", "/TR2"):
+            if state.get(key, "/Default") not in ("/Default", "/Identity"):
+                self.scan.forbidden[(self.page, "transfer function")] += 1
 
     def _transparency(self, state: DictionaryObject) -> None:
         for key in ("/CA", "/ca"):
@@ -531,20 +536,20 @@ class _Interpreter:
     # ---- paths
 
     def _paint(self, fill: bool, stroke: bool) -> None:
-        drawn = _bbox(self.path)
-        box = _intersect(drawn, self.gs.clip) if self.gs.clip else drawn
+        gs, drawn = self.gs, _bbox(self.path)
+        box = _intersect(drawn, gs.clip) if gs.clip else drawn
         if self.pending_clip:
-            self.gs.clip = _intersect(self.gs.clip, drawn) if self.gs.clip else drawn
+            gs.clip = _intersect(gs.clip, drawn) if gs.clip else drawn
             self.pending_clip = False
         self.path = []
         if box is None:
             return
-        if (fill and self.gs.fill.kind == "registration") or (stroke and self.gs.stroke.kind == "registration"):
+        if (fill and gs.fill.kind == "registration") or (stroke and gs.stroke.kind == "registration"):
             self.scan.registration.append((self.page, box))
         if stroke:
-            a, b, c, d = self.gs.ctm[:4]
+            a, b, c, d = gs.ctm[:4]
             scale = math.sqrt(abs(a * d - b * c))
-            self.scan.strokes.append(Stroke(self.page, box, self.gs.line_width * scale, self.gs.stroke))
+            self.scan.strokes.append(Stroke(self.page, box, gs.line_width * scale, gs.stroke))
 
     # ---- images and forms
 
@@ -552,7 +557,9 @@ class _Interpreter:
         xobj = _entry(res, "/XObject", args[0])
         if xobj is None:
             return
-        if xobj.get("/Subtype") == "/Image":
+        if xobj.get("/Subtype") == "/PS" or xobj.get("/Subtype2") == "/PS":
+            self.scan.forbidden[(self.page, "PostScript XObject")] += 1
+        elif xobj.get("/Subtype") == "/Image":
             self._image(xobj, res, "image")
         elif xobj.get("/Subtype") == "/Form":
             self.form(xobj, res, self.gs.ctm, self.gs.clip, depth)
@@ -572,7 +579,8 @@ class _Interpreter:
                 "other" if image.get("/Filter") == "/JPXDecode" else "gray"
             self._colour_use(use, kind)
         a, b, c, d = self.gs.ctm[:4]
-        width, height = int(image.get("/Width", image.get("/W", 0))), int(image.get("/Height", image.get("/H", 0)))
+        width = int(image.get("/Width", image.get("/W", 0)))
+        height = int(image.get("/Height", image.get("/H", 0)))
         inches_x, inches_y = math.hypot(a, b) / 72.0, math.hypot(c, d) / 72.0
         if inches_x > 0 and inches_y > 0:
             self.scan.images.append(ImageUse(self.page, min(width / inches_x, height / inches_y),
@@ -854,6 +862,9 @@ def rule_info(ctx: _Context) -> Iterator[Finding]:
 def rule_structure(ctx: _Context) -> Iterator[Finding]:
     for page, problem in ctx.scan.errors:
         yield Finding("A5", "error", problem, page)
+    if ctx.profile.pdfx is not None:
+        for (page, kind), n in sorted(ctx.scan.forbidden.items()):
+            yield Finding("A5", "error", f"{n} uses of a {kind}, which PDF/X forbids", page)
     if "/ID" not in ctx.reader.trailer:
         yield Finding("A5", ctx.strict, "the trailer has no /ID")
     root = ctx.reader.root_object
@@ -894,8 +905,8 @@ def rule_fonts(ctx: _Context) -> Iterator[Finding]:
         yield Finding("B2", "error", f"fallback font {name}: characters are missing from the real fonts")
     for name in sorted({f.name for f in fonts if f.subtype == "Type3"}):
         yield Finding("B3", ctx.strict, f"Type 3 font {name}: bitmap or procedure glyphs")
-    whole = sorted({f.name for f in fonts if f.embedded and f.subtype != "Type3" and not _SUBSET.match(f.name)})
-    for name in whole:
+    for name in sorted({f.name for f in fonts if f.embedded and f.subtype != "Type3"
+                        and not _SUBSET.match(f.name)}):
         yield Finding("B4", "warning", f"font {name} is embedded whole, not as a subset")
     yield from _pdffonts(ctx.path, {_SUBSET.sub("", n) for n in unembedded})
 
@@ -954,26 +965,25 @@ def _image_example(i: ImageUse) -> dict[str, Any]:
 
 
 def rule_boxes(ctx: _Context) -> Iterator[Finding]:
-    p = ctx.profile
-    needs_trim = p.pdfx is not None or p.name == "office" or p.bleed_mm > 0
     for number, b in enumerate(ctx.boxes, 1):
-        problems = _box_problems(b, p, needs_trim)
+        problems = _box_problems(b, ctx.profile)
         if problems:
             yield Finding("D1", "error", "; ".join(problems), number,
                           {"media": _rounded(b.media), "bleed": _rounded(b.bleed),
                            "trim": _rounded(b.trim) if b.trim else None})
 
 
-def _box_problems(b: PageBoxes, p: Profile, needs_trim: bool) -> list[str]:
+def _box_problems(b: PageBoxes, p: Profile) -> list[str]:
     if b.trim is None:
-        return ["no TrimBox"] if needs_trim else []
+        return ["no TrimBox"]
     problems = []
     if b.has_art:
         problems.append("both TrimBox and ArtBox")
     if not _contains(b.bleed, b.trim) or not _contains(b.media, b.bleed):
         problems.append("boxes not nested TrimBox ⊆ BleedBox ⊆ MediaBox")
     if p.bleed_mm > 0:
-        sides = (b.trim[0] - b.bleed[0], b.trim[1] - b.bleed[1], b.bleed[2] - b.trim[2], b.bleed[3] - b.trim[3])
+        sides = (b.trim[0] - b.bleed[0], b.trim[1] - b.bleed[1],
+                 b.bleed[2] - b.trim[2], b.bleed[3] - b.trim[3])
         if min(sides) < p.bleed_pt - 0.05:
             problems.append(f"bleed {min(sides) / PT_PER_MM:.1f} mm, needs {p.bleed_mm:g} mm on every side")
     elif p.slug_mm == 0 and not _same_box(b.trim, b.media):
@@ -1054,10 +1064,11 @@ def _qpdf(path: str) -> Iterator[Finding]:
         yield _not_run("A5", "qpdf", "file structure (qpdf --check)")
         return
     done = _run([exe, "--check", path])
+    detail = {"qpdf": _tail(done.stdout + done.stderr)}
     if done.returncode == 3:
-        yield Finding("A5", "warning", "qpdf --check reports warnings", detail={"qpdf": _tail(done.stdout + done.stderr)})
+        yield Finding("A5", "warning", "qpdf --check reports warnings", detail=detail)
     elif done.returncode != 0:
-        yield Finding("A5", "error", "qpdf --check reports errors", detail={"qpdf": _tail(done.stdout + done.stderr)})
+        yield Finding("A5", "error", "qpdf --check reports errors", detail=detail)
 
 
 def _pdffonts(path: str, known: set[str]) -> Iterator[Finding]:

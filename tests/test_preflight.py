@@ -260,19 +260,23 @@ def _header_17(writer: PdfWriter) -> None:
     writer.pdf_header = "%PDF-1.7"
 
 
-def _link_inside(writer: PdfWriter) -> None:
-    annot = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
-                              NameObject("/Rect"): ArrayObject(FloatObject(v) for v in (200, 300, 260, 320))})
+def _annotation(writer: PdfWriter, subtype: str, rect: tuple[float, ...], **extra) -> None:
+    annot = DictionaryObject({NameObject("/Type"): NameObject("/Annot"),
+                              NameObject("/Subtype"): NameObject(subtype),
+                              NameObject("/Rect"): ArrayObject(FloatObject(v) for v in rect)})
+    annot.update({NameObject(k): v for k, v in extra.items()})
     writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annot)])
+
+
+def _link_inside(writer: PdfWriter) -> None:
+    _annotation(writer, "/Link", (200, 300, 260, 320))
 
 
 def _rgb_appearance_in_slug(writer: PdfWriter) -> None:
-    ap = _stream(writer, b"1 0 0 rg 0 0 10 10 re f", **{"/Type": NameObject("/XObject"),
-                 "/Subtype": NameObject("/Form"), "/BBox": ArrayObject(NumberObject(v) for v in (0, 0, 10, 10))})
-    annot = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Square"),
-                              NameObject("/Rect"): ArrayObject(NumberObject(v) for v in (2, 2, 12, 12)),
-                              NameObject("/AP"): DictionaryObject({NameObject("/N"): ap})})
-    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annot)])
+    ap = _stream(writer, b"1 0 0 rg 0 0 10 10 re f", **{
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
+        "/BBox": ArrayObject(NumberObject(v) for v in (0, 0, 10, 10))})
+    _annotation(writer, "/Square", (2, 2, 12, 12), **{"/AP": DictionaryObject({NameObject("/N"): ap})})
 
 
 def _javascript(writer: PdfWriter) -> None:
@@ -315,6 +319,12 @@ def _rgb_pattern(writer: PdfWriter) -> StreamObject:
         "/BBox": ArrayObject(NumberObject(v) for v in (0, 0, 10, 10)), "/Resources": DictionaryObject()})
 
 
+def _transfer_function(writer: PdfWriter) -> DictionaryObject:
+    return DictionaryObject({NameObject("/TR"): _stream(writer, b"{1 exch sub}", **{
+        "/FunctionType": NumberObject(4), "/Domain": ArrayObject([NumberObject(0), NumberObject(1)]),
+        "/Range": ArrayObject([NumberObject(0), NumberObject(1)])})})
+
+
 def _transparency_group(writer: PdfWriter) -> None:
     writer.pages[0][NameObject("/Group")] = DictionaryObject({
         NameObject("/S"): NameObject("/Transparency"), NameObject("/CS"): NameObject("/DeviceCMYK")})
@@ -339,6 +349,7 @@ PATCHED = {
                                  Font={"/T3": _type3_font}), {"B3"}),
     "transparency group": (_transparency_group, {"C2"}),
     "undefined font": (with_content(b"q 0.5 g BT /F99 10 Tf 150 400 Td (a) Tj ET Q"), {"A5", "F1"}),
+    "transfer function": (with_content(b"q /TR0 gs Q", ExtGState={"/TR0": _transfer_function}), {"A5"}),
 }
 
 
