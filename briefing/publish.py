@@ -173,7 +173,7 @@ class _Job:
         output = staging / f"{edition.name}.pdf"
         request = BuildRequest(source=self.source, output=output,
                                edition=None if edition.name == BASE else edition.name,
-                               profile=edition.profile or BuildRequest.profile,
+                               profile=edition.profile,
                                as_of=slot_date(self.schedule, slot), issue_label=issue_label(number))
         started = _wall_clock()
         self.build_fn(request)

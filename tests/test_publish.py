@@ -85,7 +85,7 @@ def test_an_on_time_run_publishes_every_edition_atomically(content, tmp_path):
     assert [(i.number, i.path, i.status) for i in report.issues] == [(2, issue, "published")]
     assert sorted(p.name for p in issue.iterdir()) == ["gray.pdf", "manifest.json", "public.pdf", RUN_LOG]
     assert [(r.edition, r.as_of, r.issue_label, r.profile) for r in fake.requests] == [
-        ("public", date(2026, 1, 12), "第2期", "office"), ("gray", date(2026, 1, 12), "第2期", "office")]
+        ("public", date(2026, 1, 12), "第2期", None), ("gray", date(2026, 1, 12), "第2期", "office")]
     assert not any((out / ".staging").iterdir())
     state = json.loads((out / "weekly-test" / "state.json").read_text())
     assert state == {"last_published": "2026-01-12T07:00:00+08:00", "issue": 2, "path": "2026/002_2026-01-12"}
