@@ -63,6 +63,8 @@ class _Page:
 def spread(pdf_bytes: bytes, pairs: Sequence[tuple[int, int]]) -> bytes:
     """One sheet per (left, right) pair of page indexes, the right page's trim continuing the
     left one's at the fold."""
+    if not pairs:
+        raise InputError("a spread needs at least one pair of pages", hint="the document has fewer than two")
     pages = PdfReader(io.BytesIO(pdf_bytes)).pages
     sides = [(_Page.of(pages[left]), _Page.of(pages[right])) for left, right in pairs]
     first = sides[0][0]

@@ -123,7 +123,8 @@ def _fold_mark(canvas: Canvas, x: float, trim: Box, offset: float) -> None:
 
 
 def _draw_slug_line(canvas: Canvas, text: str, trim: Box, offset: float,
-               span: tuple[float, float]) -> None:
+                    span: tuple[float, float]) -> None:
+    """Left-aligned in `span` of the foot slug, shrunk below SLUG_SIZE only to fit it."""
     runs = _glyph_runs(text)
     natural = sum(_outlines(key).advance(ch) for key, ch in runs)
     size = min(SLUG_SIZE, (span[1] - span[0]) / natural) if natural else SLUG_SIZE

@@ -117,6 +117,8 @@ def test_office_spread_has_no_bleed_or_marks():
 def test_spread_pages_must_match():
     with pytest.raises(InputError, match="same trim size"):
         spread(_join(sample_pdf(), sample_pdf(size="A3")), [(0, 1)])
+    with pytest.raises(InputError, match="pair of pages"):
+        spread(sample_pdf(), [])
 
 
 def test_spread_finalised_for_press_passes_preflight(tmp_path: Path):
