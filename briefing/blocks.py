@@ -87,6 +87,11 @@ def _banner(kit: _Kit) -> list[Piece]:
 
     def render(slot: Slot) -> list[Item]:
         items = kit.band(slot, slot.row, _plain(block.text), style)
+        if block.companion and items:
+            other = kit.style("banner-companion")
+            side = Align.LEFT if style.align is Align.RIGHT else Align.RIGHT
+            line = kit.lines(_plain(block.companion), other, slot.width, side)[0]
+            items.append(TextLine(line.glyphs, slot.x, items[0].baseline, other.colour))
         if block.subtitle:
             sub = kit.style("banner-sub")
             last = slot.row + slot.rows - sub.rows
@@ -210,10 +215,11 @@ def _titled_box(kit: _Kit, box_style: str, title_style: str, label: str, title: 
     tstyle = kit.style(title_style)
 
     def render(slot: Slot) -> list[Item]:
-        frame = slot.frame
         items: list[Item] = []
         if tstyle.background:
-            items.append(Rect(frame.x, slot.bottom, frame.width, slot.top - slot.bottom, fill=tstyle.background))
+            pad = slot.grid.box_padding(box.style.padding_em * box.style.size)
+            items.append(Rect(slot.x - pad, slot.bottom, slot.width + 2 * pad, slot.top - slot.bottom,
+                              fill=tstyle.background))
         x, width = slot.x, slot.width
         if label:
             lstyle = kit.style("box-label")
@@ -269,7 +275,7 @@ def _key_figures(kit: _Kit) -> list[Piece]:
             return items
 
         pieces.append(UnitPiece(block, rows, render))
-    pieces += [kit.text(p, "body") for p in block.note]
+    pieces += [kit.text(p, "list") for p in block.note]
     return pieces + [kit.gap_after(kit.style("body"))]
 
 

@@ -8,6 +8,7 @@ the post-processing stage to merge.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from briefing.colour import Palette
@@ -22,17 +23,29 @@ def cache_dir() -> Path:
 
 
 def chart_pdfs(slots: list[tuple[int, ChartSlot]], palette: Palette, colour_mode: str,
-               offset: float) -> list[Placement]:
+               offset: float, as_of: date | None = None) -> list[Placement]:
+    """One placement per slot; a chart with a `period` shows the weeks up to `as_of`."""
     from briefing.charts import ChartCache, ChartStyle, ColourMode
 
     cache = ChartCache(cache_dir())
     placements = []
     for page, slot in slots:
-        spec = slot.chart.spec
+        chart = slot.chart
         style = ChartStyle(palette=palette, mode=ColourMode(colour_mode), **_type(slot))
-        pdf = cache.render(spec, spec.load_table(), style, slot.w, slot.h)
+        pdf = cache.render(chart.spec, _table(chart, as_of), style, slot.w, slot.h)
         placements.append(Placement(page, pdf, slot.x + offset, slot.y + offset, slot.w, slot.h))
     return placements
+
+
+def _table(chart, as_of: date | None):
+    table = chart.spec.load_table()
+    if chart.period is None:
+        return table
+    from briefing.period import latest_date, select_period
+
+    column, weeks = chart.period
+    return select_period(table, column, as_of or latest_date(table, column, chart.spec.ref), weeks,
+                         ref=chart.spec.ref)
 
 
 def _type(slot: ChartSlot) -> dict:

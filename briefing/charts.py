@@ -1006,11 +1006,54 @@ def to_colour_space(pdf_bytes: bytes, palette: Palette) -> bytes:
         # matplotlib leaves the default 1 pt line width unstated; checkers that read an unset
         # width as 0 would flag every 1 pt rule, so state it.
         content.operations.insert(0, (_operands((1.0,)), b"w"))
+        if palette.space is ColourSpace.CMYK:
+            _overprint_black_text(page, content)
         page.replace_contents(content)
         _rewrite_resources(page.get("/Resources"), colours, writer, seen)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+_BLACK_K = (0.0, 0.0, 0.0, 1.0)
+
+
+def _overprint_black_text(page: Any, content: Any) -> None:
+    """Black (K100) text overprints with OPM 1, as press rules want; other text knocks out.
+
+    Only text objects drawn in pure K get the overprinting graphics state, so a white label on
+    a bar or a gray gridline under a bar keeps knocking out.
+    """
+    from pypdf.generic import BooleanObject, DictionaryObject, NameObject, NumberObject
+
+    def state(on: bool) -> DictionaryObject:
+        return DictionaryObject({NameObject("/Type"): NameObject("/ExtGState"),
+                                 NameObject("/OP"): BooleanObject(on), NameObject("/op"): BooleanObject(on),
+                                 NameObject("/OPM"): NumberObject(1 if on else 0)})
+
+    resources = page[NameObject("/Resources")].get_object()
+    states = resources.setdefault(NameObject("/ExtGState"), DictionaryObject()).get_object()
+    states[NameObject("/BriefingOP")] = state(True)
+    states[NameObject("/BriefingKO")] = state(False)
+    fill: tuple[float, ...] = ()
+    in_text = overprinting = False
+    operations = []
+    for operands, operator in content.operations:
+        operations.append((operands, operator))
+        if operator == b"k":
+            fill = tuple(float(o) for o in operands)
+        if operator in (b"BT", b"k") and (operator == b"BT" or in_text):
+            in_text = True
+            wanted = fill == _BLACK_K
+            if wanted != overprinting:
+                operations.append(([NameObject("/BriefingOP" if wanted else "/BriefingKO")], b"gs"))
+                overprinting = wanted
+        elif operator == b"ET":
+            in_text = False
+            if overprinting:
+                operations.append(([NameObject("/BriefingKO")], b"gs"))
+                overprinting = False
+    content.operations = operations
 
 
 def _rewrite_resources(resources: Any, colours: _ColourMap, writer: Any, seen: set[int]) -> None:

@@ -141,6 +141,7 @@ class _Painter:
         overprint = self.sheet.overprint_black and self.palette.get(line.colour).cmyk == (0, 0, 0, 1)
         if overprint:
             c.setFillOverprint(True)
+            c.setOverprintMask(True)
         text = c.beginText()
         current: tuple[str, float] | None = None
         for glyph in line.glyphs:

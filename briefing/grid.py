@@ -15,6 +15,7 @@ from briefing.layoutspec import Layout, Region
 
 # Centre of the ideographic em box above the baseline, in em (Noto CJK: -0.12 .. 0.88 em).
 EM_BOX_CENTRE = 0.38
+DISPLAY_CLEARANCE = 2.0  # pt between a display baseline and the nearest body baseline
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,27 @@ class PageGrid:
         return self.cell_top(row) - self.layout.pitch / 2 - EM_BOX_CENTRE * self.em
 
     def band_baseline(self, first: int, rows: int, size: float) -> float:
-        """Baseline that centres an em box of `size` in the band of `rows` rows from `first`."""
+        """Baseline that centres an em box of `size` in the band of `rows` rows from `first`.
+
+        Display type (any size but the body's) is kept at least DISPLAY_CLEARANCE off the body
+        grid, so it never shares a baseline with body text beside it: text extraction would
+        read the two as one line.
+        """
         centre = self.cell_top(first) - rows * self.layout.pitch / 2
-        return centre - EM_BOX_CENTRE * size
+        base = centre - EM_BOX_CENTRE * size
+        if abs(size - self.em) < 0.01:
+            return base                   # body-size lines stay on the grid
+        pitch = self.layout.pitch
+        offset = (base - self.baseline(1)) % pitch
+        if offset < DISPLAY_CLEARANCE:
+            base += DISPLAY_CLEARANCE - offset
+        elif offset > pitch - DISPLAY_CLEARANCE:
+            base -= DISPLAY_CLEARANCE - (pitch - offset)
+        return base
+
+    def box_padding(self, wanted: float) -> float:
+        """Padding of a box around the text measure: as wanted, but never past mid-gutter."""
+        return min(wanted, max(self.gutter / 2 - 1.5, 0.0))
 
     def row_index(self, row: int) -> int:
         """Resolve a negative row (counted from the bottom) to a 1-based row."""

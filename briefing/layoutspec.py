@@ -70,6 +70,7 @@ class Region:
     balance: bool = False             # spread the text evenly over its columns
     after: str | None = None          # start below the last row this other region used
     gap: int = 1                      # rows between an `after` region and its anchor
+    keep_blocks: bool = False         # never split a block across columns if a column can hold it
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,8 @@ def _body(f: Fields, key: str = "body") -> tuple[Inline, ...]:
 
 
 def _block_banner(f: Fields, ctx: "_ContentContext") -> Block:
-    return Banner(text=f.str("text"), subtitle=f.str("subtitle", ""), **_common(f))
+    return Banner(text=f.str("text"), subtitle=f.str("subtitle", ""),
+                  companion=f.str("companion", ""), **_common(f))
 
 
 def _block_headline(f: Fields, ctx: "_ContentContext") -> Block:
@@ -272,16 +273,28 @@ def _block_text(f: Fields, ctx: "_ContentContext") -> Block:
 def _block_chart(f: Fields, ctx: "_ContentContext") -> Block:
     from briefing.charts import ChartSpec
 
-    data = {k: v for k, v in f.data.items() if k not in _COMMON | {"height"}}
+    data = {k: v for k, v in f.data.items() if k not in _COMMON | {"height", "period"}}
     spec = ChartSpec.from_mapping(data, f.ref, ctx.base_dir)
     height = f.data.get("height")
     fill = height == "fill"
     return Chart(spec=spec, title=spec.title or "", source=spec.source or "", fill=fill,
-                 rows=int(f.num("height")) if height is not None and not fill else None, **_common(f))
+                 rows=int(f.num("height")) if height is not None and not fill else None,
+                 period=_period(f), **_common(f))
+
+
+def _period(f: Fields) -> tuple[str, int] | None:
+    """`period: {date: 周, weeks: 8}`: draw only the weeks up to the issue date."""
+    if "period" not in f.data:
+        return None
+    p = Fields(f.data["period"], "chart period", {"date", "weeks"}, f.key_ref("period"))
+    weeks = int(p.num("weeks", 1))
+    if weeks < 1:
+        raise InputError("chart period: weeks must be 1 or more", ref=p.key_ref("weeks"))
+    return p.str("date"), weeks
 
 
 _BLOCKS: dict[str, tuple[Callable[[Fields, "_ContentContext"], Block], set[str] | None]] = {
-    "banner": (_block_banner, {"text", "subtitle"}),
+    "banner": (_block_banner, {"text", "subtitle", "companion"}),
     "headline": (_block_headline, {"title", "kicker", "subtitle", "vertical"}),
     "section": (_block_section, {"heading", "body", "number", "summary"}),
     "keywords": (_block_keywords, {"number", "title", "items", "summary"}),
@@ -316,7 +329,8 @@ def parse_block(raw: Any, ref: SourceRef, ctx: _ContentContext) -> Block:
 
 def parse_briefing(data: Any, path: Path) -> Briefing:
     top = Fields(data, "briefing", {"title", "publication", "date", "author", "pages", "issue",
-                                    "editions", "schedule", "data", "punctuation"}, SourceRef(str(path)))
+                                    "editions", "schedule", "punctuation", "profile"},
+                 SourceRef(str(path)))
     ctx = _ContentContext(path.parent)
     pages = []
     for n, raw in enumerate(top.list("pages"), 1):
@@ -332,7 +346,7 @@ def parse_briefing(data: Any, path: Path) -> Briefing:
         raise InputError("the briefing has no pages", ref=top.ref, hint="add a 'pages:' list")
     return Briefing(title=top.str("title"), pages=tuple(pages), publication=top.str("publication", ""),
                     issue_date=_date(top), author=top.str("author", ""), issue_label=top.str("issue", ""),
-                    source_dir=str(path.parent), ref=top.ref)
+                    profile=top.data.get("profile"), source_dir=str(path.parent), ref=top.ref)
 
 
 def _date(f: Fields) -> date | None:
@@ -348,7 +362,7 @@ def _date(f: Fields) -> date | None:
 # ------------------------------------------------------------------ layouts
 _STYLE_KEYS = {f.name for f in dc_fields(Style)} - {"name"}
 _REGION_KEYS = {"columns", "rows", "text_columns", "next", "column_rules", "background", "bleed", "balance",
-                "after", "gap"}
+                "after", "gap", "keep_blocks"}
 
 
 def load_layout(name_or_path: str, search: Path = LAYOUT_DIR) -> Layout:
@@ -446,7 +460,8 @@ def _region(name: str, raw: Any, layout: Fields) -> Region:
                   text_columns=int(tc) if tc is not None else None, next=f.data.get("next"),
                   column_rules=f.bool("column_rules", True), background=f.data.get("background"),
                   bleed=f.bool("bleed", False), balance=f.bool("balance", False),
-                  after=f.data.get("after"), gap=int(f.num("gap", 1)))
+                  after=f.data.get("after"), gap=int(f.num("gap", 1)),
+                  keep_blocks=f.bool("keep_blocks", False))
 
 
 def _span(f: Fields, key: str) -> tuple[int, int]:

@@ -27,10 +27,12 @@ class BlockBase:
 
 @dataclass(frozen=True)
 class Banner(BlockBase):
-    """Super-title across a page (回眸2022)."""
+    """Super-title of a page (回眸2022). On a spread each page carries its half large and may
+    carry the facing page's half (`companion`) small, on the same baseline at the other side."""
 
     text: str = ""
     subtitle: str = ""
+    companion: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class Chart(BlockBase):
     source: str = ""
     rows: int | None = None
     fill: bool = False
+    period: tuple[str, int] | None = None   # (date column, weeks): the weeks up to the issue date
 
 
 Block = Union[Banner, Headline, Section, KeywordBox, KeyFigures, LeadBox, Byline, Heading,
@@ -155,5 +158,6 @@ class Briefing:
     issue_date: date | None = None
     issue_label: str = ""              # 第N期, set by schedules
     author: str = ""
+    profile: str | None = None         # output profile the content asks for by default
     source_dir: str = "."
     ref: SourceRef = field(default=SourceRef("<memory>"), compare=False)

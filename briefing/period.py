@@ -51,3 +51,11 @@ def _dates(table: Table, column: str, ref: SourceRef | None) -> list[date]:
             raise DataError(f"{table.locate(i, j)}: expected a date like 2026-01-11, found {row[j]!r}",
                             ref) from None
     return dates
+
+
+def latest_date(table: Table, date_column: str, ref: SourceRef | None = None) -> date:
+    """The newest date in the column: the period an undated build shows."""
+    dates = _dates(table, date_column, ref)
+    if not dates:
+        raise DataError(f"{table.source}: no dated rows in column {date_column!r}", ref)
+    return max(dates)

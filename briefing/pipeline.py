@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from briefing.errors import InputError
@@ -27,10 +27,12 @@ class BuildRequest:
     output: Path | None = None
     layout: str | None = None          # override the layout of every page
     spread: bool = False
-    profile: str = "office"
+    profile: str | None = None         # None: the edition's profile, else office
     edition: str | None = None
     normalise_punctuation: bool = True
     check: bool = True
+    as_of: date | None = None          # the issue date a scheduled run builds for
+    issue_label: str = ""              # 第N期, from the schedule
 
 
 @dataclass
@@ -50,6 +52,7 @@ def default_output(source: Path, edition: str | None = None) -> Path:
 
 
 def build(request: BuildRequest) -> BuildResult:
+    """Build one edition of a source into one PDF, preflight it, and write it atomically."""
     from briefing import sources
     from briefing.edition import resolve_edition
 
@@ -58,23 +61,45 @@ def build(request: BuildRequest) -> BuildResult:
     loaded = sources.load_source(request.source, layout_override=request.layout)
     progress.info("Step 2 – resolving edition %s", request.edition or "(base)")
     edition = resolve_edition(loaded.editions, request.edition, ref=loaded.briefing.ref)
-    briefing, layouts = edition.apply(loaded.briefing, loaded.layouts)
-    profile_name = edition.profile or request.profile
+    briefing, layouts = edition.apply(_dated(loaded.briefing, request), loaded.layouts)
+    profile = request.profile or edition.profile or briefing.profile or "office"
     if request.normalise_punctuation and loaded.normalise_punctuation:
         briefing, changed = normalise_briefing(briefing)
         if changed:
             notes.append(f"punctuation: {changed}")
-    pdf = render(briefing, layouts, profile_name, spread=request.spread, colour=edition.colour,
-                 notes=notes)
+    pdf, pages = render(briefing, layouts, profile, spread=request.spread,
+                        colour=edition.colour, notes=notes)
     output = request.output or default_output(request.source, request.edition)
     if request.check:
-        progress.info("Step 8 – preflight (%s)", profile_name)
-        preflight_bytes(pdf, profile_name, output)
+        progress.info("Step 8 – preflight (%s)", profile)
+        preflight_bytes(pdf, profile, output)
     write_atomic(output, pdf)
-    from pypdf import PdfReader
-    import io
+    return BuildResult(output, pages, notes)
 
-    return BuildResult(output, len(PdfReader(io.BytesIO(pdf)).pages), notes)
+
+def build_all_editions(request: BuildRequest) -> list[BuildResult]:
+    """Every edition of the source, one PDF each, into the folder `request.output` (default output/)."""
+    from briefing import sources
+    from briefing.edition import edition_names
+
+    folder = request.output or Path("output")
+    if folder.suffix.lower() == ".pdf":
+        raise InputError("--all-editions writes one PDF per edition: give -o a folder, not a file")
+    loaded = sources.load_source(request.source)
+    names = edition_names(loaded.editions)
+    if not names:
+        raise InputError(f"{request.source} declares no editions", ref=loaded.briefing.ref,
+                         hint="add an editions: mapping to the content, or build without --all-editions")
+    stem = default_output(request.source).stem
+    return [build(replace(request, edition=name, output=folder / f"{stem}-{name}.pdf")) for name in names]
+
+
+def _dated(briefing: Briefing, request: BuildRequest) -> Briefing:
+    """The briefing as of a scheduled issue: its date and issue label come from the schedule."""
+    if request.as_of is None and not request.issue_label:
+        return briefing
+    return replace(briefing, issue_date=request.as_of or briefing.issue_date,
+                   issue_label=request.issue_label or briefing.issue_label)
 
 
 def normalise_briefing(briefing: Briefing) -> tuple[Briefing, str]:
@@ -97,8 +122,8 @@ def normalise_briefing(briefing: Briefing) -> tuple[Briefing, str]:
 
 
 def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = False,
-           colour: str | None = None, notes: list[str] | None = None) -> bytes:
-    """Place, draw, merge charts and finalise: the PDF bytes of one briefing."""
+           colour: str | None = None, notes: list[str] | None = None) -> tuple[bytes, int]:
+    """Place, draw, merge charts and finalise: the PDF bytes of one briefing and its page count."""
     from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
     from briefing.draw import Sheet, draw_document
     from briefing.place import Placer
@@ -115,11 +140,14 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     decorate = _decorator(profile, briefing)
     pdf = draw_document(plan, fonts, palette, sheet, decorate)
     progress.info("Step 5 – charts")
-    pdf = _merge_charts(pdf, plan, palette, sheet, colour or "colour")
+    pdf = _merge_charts(pdf, plan, palette, sheet, colour or "colour", briefing.issue_date)
+    pages = len(plan.pages)
     if spread:
         from briefing.impose import spread as make_spread
 
-        pdf = make_spread(pdf, [(i, i + 1) for i in range(0, len(plan.pages) - 1, 2)])
+        pairs = [(i, i + 1) for i in range(0, pages - 1, 2)]
+        pdf = make_spread(pdf, pairs)
+        pages = len(pairs) + pages % 2
     progress.info("Step 6 – finishing for profile %s", profile.name)
     from briefing.post import finalize
 
@@ -128,7 +156,7 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
                    subject=briefing.publication, date=_build_date(briefing), outline=outline)
     if notes is not None:
         notes.extend(f"{m.describe()}; drawn as 〓" for m in fonts.missing)
-    return pdf
+    return pdf, pages
 
 
 def _decorator(profile, briefing: Briefing):
@@ -143,14 +171,14 @@ def _decorator(profile, briefing: Briefing):
     return decorate
 
 
-def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str) -> bytes:
+def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str, as_of: date | None) -> bytes:
     slots = plan.charts
     if not slots:
         return pdf
     from briefing.chartbridge import chart_pdfs
     from briefing.post import merge_forms
 
-    placements = chart_pdfs(slots, palette, colour_mode, sheet.offset)
+    placements = chart_pdfs(slots, palette, colour_mode, sheet.offset, as_of)
     return merge_forms(pdf, placements)
 
 

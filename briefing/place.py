@@ -167,8 +167,15 @@ class Placer:
     def _run(self, grid: PageGrid, cursor: _Cursor, pieces: list[Piece], items: list[Item],
              boxes: dict[int, dict[int, list[int]]]) -> list[Piece]:
         queue = list(pieces)
+        started = None
         while queue:
             piece = queue[0]
+            if piece.block is not started and not isinstance(piece, GapPiece):
+                started = piece.block
+                if self._block_goes_to_next_column(grid, cursor, queue):
+                    if not cursor.advance():
+                        return queue
+                    continue
             if isinstance(piece, GapPiece):
                 if not cursor.at_top():
                     cursor.row = min(cursor.row + piece.rows, cursor.frame.last + 1)
@@ -184,6 +191,17 @@ class Placer:
                 return queue
         return []
 
+    def _block_goes_to_next_column(self, grid: PageGrid, cursor: _Cursor, queue: list[Piece]) -> bool:
+        """In a region that keeps blocks whole, a block that does not fit what is left of the
+        column but would fit a fresh one starts the next column."""
+        frame = cursor.frame
+        if cursor.at_top() or not grid.layout.regions[frame.region].keep_blocks:
+            return False
+        block = queue[0].block
+        own = [p for p in _leading(queue, block) if not isinstance(p, GapPiece)]
+        rows = self._rows_of(own, frame.measure)
+        return cursor.free < rows <= frame.rows
+
     def _place_unit(self, grid: PageGrid, cursor: _Cursor, piece: UnitPiece, following: list[Piece],
                     items: list[Item], boxes: dict[int, dict[int, list[int]]]) -> bool:
         if piece.span and cursor.at_top() and cursor.index == 0:
@@ -191,8 +209,8 @@ class Placer:
         frame = cursor.frame
         x, width = self._extent(frame, piece.box)
         rows = piece.rows_for_width(width) if piece.rows_for_width else piece.rows
-        if piece.fill and rows <= cursor.free:
-            rows = cursor.free
+        if piece.fill:
+            rows = self._fill_rows(rows, cursor.free, self._rows_of(following, width))
         need = rows + self._keep_rows(piece.keep_with_next, following)
         if need > cursor.free and not (cursor.at_top() and rows <= cursor.free and need > frame.rows):
             return False
@@ -217,6 +235,26 @@ class Placer:
         for i in row_frames:
             cursor.rows_used[i] = start + rows
         return True
+
+    @staticmethod
+    def _fill_rows(natural: int, free: int, after: int) -> int:
+        """A filling unit takes the rest of its column; when everything after it fits in the
+        column too, it leaves them room, otherwise they start the next column."""
+        if natural + after <= free:
+            return free - after
+        return max(natural, free)
+
+    def _rows_of(self, pieces: list[Piece], width: float) -> int:
+        """Grid rows the pieces would take in a column of this width (gaps at the top count too)."""
+        rows = 0
+        for piece in pieces:
+            if isinstance(piece, TextPiece):
+                rows += len(self._lines(piece, width))
+            elif isinstance(piece, UnitPiece) and piece.rows_for_width:
+                rows += piece.rows_for_width(width)
+            else:
+                rows += piece.rows
+        return rows
 
     @staticmethod
     def _keep_rows(keep: int, following: list[Piece]) -> int:
@@ -259,13 +297,11 @@ class Placer:
         piece.composed = (width, lines)
         return lines
 
-    def _extent(self, frame: Frame, box: BoxTag | None) -> tuple[float, float]:
-        """x and width for text in a frame; inside a box the measure shrinks by its padding."""
-        if box is None:
-            return frame.x, frame.measure
-        em = box.style.size
-        inner = math.floor((frame.width - 2 * box.style.padding_em * em) / em + 1e-6) * em
-        return frame.x + (frame.width - inner) / 2, inner
+    @staticmethod
+    def _extent(frame: Frame, box: BoxTag | None) -> tuple[float, float]:
+        """x and width for content in a frame: the full measure, boxed or not (a box's padding
+        lies outside the measure, in the gutter, so boxed lines keep the column's measure)."""
+        return frame.x, frame.measure
 
     @staticmethod
     def _mark_box(box: BoxTag | None, cursor: _Cursor, rows: int,
@@ -281,11 +317,13 @@ class Placer:
         items: list[Item] = []
         for key, per_frame in boxes.items():
             style = styles[key]
+            pad = grid.box_padding(style.padding_em * style.size)
             for index, rows in per_frame.items():
                 frame = frames[index]
                 top, bottom = grid.cell_top(min(rows)), grid.cell_bottom(max(rows))
-                items.append(Rect(frame.x, bottom, frame.width, top - bottom, fill=style.background,
-                                  stroke=style.border, stroke_width=style.border_width))
+                items.append(Rect(frame.x - pad, bottom, frame.measure + 2 * pad, top - bottom,
+                                  fill=style.background, stroke=style.border,
+                                  stroke_width=style.border_width))
         return items
 
     def _column_rules(self, grid: PageGrid, frames: list[Frame], cursor: _Cursor,
@@ -306,14 +344,7 @@ class Placer:
     # ---------------------------------------------------------------- overflow
     def _overflow(self, grid: PageGrid, flow: list[str], rest: list[Piece], page: Page) -> FitError:
         frame = grid.frames(grid.layout.regions[flow[-1]])[-1]
-        rows = 0
-        for piece in rest:
-            if isinstance(piece, TextPiece):
-                rows += len(self._lines(piece, self._extent(frame, piece.box)[1]))
-            elif isinstance(piece, UnitPiece) and piece.rows_for_width:
-                rows += piece.rows_for_width(frame.measure)
-            else:
-                rows += piece.rows
+        rows = self._rows_of(rest, frame.measure)
         first = next((p.block for p in rest if p.block is not None), None)
         pitch = grid.layout.pitch
         chars = rows * int(frame.measure / grid.em)
@@ -322,8 +353,9 @@ class Placer:
             f"{name} does not fit region {' → '.join(flow)!r} of layout {grid.layout.name!r} "
             f"(page {page.label or page.layout}): {rows} grid lines ({rows * pitch / MM:.1f} mm) over",
             ref=first.ref if first is not None else page.ref,
-            hint=f"shorten the text by about {chars} characters, give the region more rows or "
-                 f"columns in the layout, or move blocks to another region")
+            hint=(f"shorten the text by about {chars} characters, " if not isinstance(first, Chart)
+                  else "give charts a smaller height:, ")
+            + "give the region more rows or columns in the layout, or move blocks to another region")
 
     # ---------------------------------------------------------------- furniture
     def _furniture(self, briefing: Briefing, layout: Layout, plan: PagePlan, number: int,
@@ -337,18 +369,22 @@ class Placer:
                   "issue": briefing.issue_label, "folio": str(number + 1), "pages": str(total)}
         furn = layout.furniture
         x0, x1 = layout.margin_inside, layout.width - layout.margin_inside
-        head_base = grid.type_top + 0.5 * layout.pitch
-        foot_base = layout.margin_bottom - 1.5 * layout.pitch
-        items: list[Item] = [Rule(x0, head_base - 0.35 * layout.pitch, x1, head_base - 0.35 * layout.pitch,
-                                  colour=furn.rule, width=0.6)]
-        for text, align, base in ((furn.head_left, Align.LEFT, head_base),
-                                  (furn.head_centre, Align.CENTER, head_base),
-                                  (furn.head_right, Align.RIGHT, head_base),
-                                  (furn.foot_left, Align.LEFT, foot_base),
-                                  (furn.foot_right, Align.RIGHT, foot_base)):
-            value = text.format(**fields).strip()
-            if value:
-                items.extend(self._display(value, style, x0, x1 - x0, base, align))
+        pitch = layout.pitch
+        lines = {grid.type_top + 0.5 * pitch: ((furn.head_left, Align.LEFT), (furn.head_centre, Align.CENTER),
+                                               (furn.head_right, Align.RIGHT)),
+                 layout.margin_bottom - 1.5 * pitch: ((furn.foot_left, Align.LEFT),
+                                                      (furn.foot_right, Align.RIGHT))}
+        head = max(lines)
+        items: list[Item] = []
+        for base, parts in lines.items():
+            texts = [(text.format(**fields).strip(), align) for text, align in parts]
+            if not any(text for text, _ in texts):
+                continue
+            rule_y = base - 0.35 * pitch if base == head else base + 1.1 * style.size
+            items.append(Rule(x0, rule_y, x1, rule_y, colour=furn.rule, width=0.6))
+            for text, align in texts:
+                if text:
+                    items.extend(self._display(text, style, x0, x1 - x0, base, align))
         return items
 
     def _display(self, text: str, style: Style, x: float, width: float, baseline: float,
@@ -397,6 +433,16 @@ def _anchored(layout: Layout, name: str, bottoms: dict[str, int]) -> Layout:
                        f"{region.after!r} above it fills the page to row {start - 1 - region.gap} of {rows}",
                        hint=f"shorten what is in {region.after!r} or give it more columns")
     return replace(layout, regions={**layout.regions, name: replace(region, row_start=start)})
+
+
+def _leading(queue: list[Piece], block) -> list[Piece]:
+    """The pieces at the head of the queue that belong to `block`."""
+    out = []
+    for piece in queue:
+        if piece.block is not block:
+            break
+        out.append(piece)
+    return out
 
 
 def _lines_that_fit(total: int, free: int, at_top: bool) -> int:
