@@ -87,11 +87,8 @@ def _banner(kit: _Kit) -> list[Piece]:
 
     def render(slot: Slot) -> list[Item]:
         items = kit.band(slot, slot.row, _plain(block.text), style)
-        if block.companion and items:
-            other = kit.style("banner-companion")
-            side = Align.LEFT if style.align is Align.RIGHT else Align.RIGHT
-            line = kit.lines(_plain(block.companion), other, slot.width, side)[0]
-            items.append(TextLine(line.glyphs, slot.x, items[0].baseline, other.colour))
+        if (block.companion or block.teaser) and items:
+            items += _beside_banner(kit, slot, block, style, items[0].baseline)
         if block.subtitle:
             sub = kit.style("banner-sub")
             last = slot.row + slot.rows - sub.rows
@@ -102,6 +99,22 @@ def _banner(kit: _Kit) -> list[Piece]:
         return items
 
     return [UnitPiece(block, style.rows, render, span=True), kit.gap_after(style)]
+
+
+def _beside_banner(kit: _Kit, slot: Slot, block: Banner, style: Style, baseline: float) -> list[Item]:
+    """The companion title and the teaser, on the banner's baseline at its other side
+    (teaser outermost), so a spread's super-title reads across in one line."""
+    parts = [(text, kit.style(name)) for text, name in
+             ((block.companion, "banner-companion"), (block.teaser, "banner-teaser")) if text]
+    lines = [(kit.lines(_plain(text), st, slot.width, Align.LEFT)[0], st) for text, st in parts]
+    gap = style.size * 0.25
+    width = sum(line.natural for line, _ in lines) + gap * (len(lines) - 1)
+    x = slot.x + slot.width - width if style.align is not Align.RIGHT else slot.x
+    items: list[Item] = []
+    for line, st in lines:
+        items.append(TextLine(line.glyphs, x, baseline, st.colour))
+        x += line.natural + gap
+    return items
 
 
 def _headline(kit: _Kit) -> list[Piece]:
@@ -259,6 +272,8 @@ def _key_figures(kit: _Kit) -> list[Piece]:
     pieces: list[Piece] = []
     if block.title:
         pieces.append(_heading_unit(kit, block.title, kit.style("heading")))
+    if block.subtitle:
+        pieces.append(_heading_unit(kit, block.subtitle, kit.style("figure-subtitle"), keep=3))
     rows = label_style.rows + value_style.rows
     for item in block.items:
         def render(slot: Slot, item=item) -> list[Item]:

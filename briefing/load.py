@@ -228,7 +228,7 @@ def _body(f: Fields, key: str = "body") -> tuple[Inline, ...]:
 
 def _block_banner(f: Fields, ctx: "_ContentContext") -> Block:
     return Banner(text=f.str("text"), subtitle=f.str("subtitle", ""),
-                  companion=f.str("companion", ""), **_common(f))
+                  companion=f.str("companion", ""), teaser=f.str("teaser", ""), **_common(f))
 
 
 def _block_headline(f: Fields, ctx: "_ContentContext") -> Block:
@@ -255,7 +255,8 @@ def _block_figures(f: Fields, ctx: "_ContentContext") -> Block:
     for n, raw in enumerate(f.list("items"), 1):
         item = Fields(raw, f"{f.what} item {n}", {"label", "value", "suffix"}, f.key_ref("items"))
         items.append(KeyFigure(item.str("label"), item.str("value"), item.str("suffix", "")))
-    return KeyFigures(title=f.str("title", ""), items=tuple(items), note=_body(f, "note"), **_common(f))
+    return KeyFigures(title=f.str("title", ""), subtitle=f.str("subtitle", ""), items=tuple(items),
+                      note=_body(f, "note"), **_common(f))
 
 
 def _block_lead(f: Fields, ctx: "_ContentContext") -> Block:
@@ -294,11 +295,11 @@ def _period(f: Fields) -> tuple[str, int] | None:
 
 
 _BLOCKS: dict[str, tuple[Callable[[Fields, "_ContentContext"], Block], set[str] | None]] = {
-    "banner": (_block_banner, {"text", "subtitle", "companion"}),
+    "banner": (_block_banner, {"text", "subtitle", "companion", "teaser"}),
     "headline": (_block_headline, {"title", "kicker", "subtitle", "vertical"}),
     "section": (_block_section, {"heading", "body", "number", "summary"}),
     "keywords": (_block_keywords, {"number", "title", "items", "summary"}),
-    "figures": (_block_figures, {"title", "items", "note"}),
+    "figures": (_block_figures, {"title", "subtitle", "items", "note"}),
     "lead": (_block_lead, {"title", "body", "summary"}),
     "byline": (_block_byline, {"text"}),
     "text": (_block_text, {"body", "quote"}),

@@ -33,6 +33,7 @@ class Banner(BlockBase):
     text: str = ""
     subtitle: str = ""
     companion: str = ""
+    teaser: str = ""                   # a pointer into the facing page, after the companion
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class KeyFigures(BlockBase):
     """A list of key figures: label, large bold value, suffix (左右)."""
 
     title: str = ""
+    subtitle: str = ""
     items: tuple[KeyFigure, ...] = ()
     note: tuple[Inline, ...] = ()
 
