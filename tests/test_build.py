@@ -107,7 +107,7 @@ def test_bad_yaml_exits_2_with_position_and_keeps_last_good_pdf(tmp_path, capsys
 def test_overflow_exits_3_and_says_by_how_much(tmp_path, capsys):
     src = tmp_path / "big.yaml"
     body = "长" * 20000
-    src.write_text("title: x\npages:\n  - layout: broadsheet\n    regions:\n      side:\n"
+    src.write_text("title: x\npages:\n  - layout: broadsheet\n    regions:\n      lead:\n"
                    f"        - section: {{id: huge, heading: 太长, body: {body}}}\n", encoding="utf-8")
     assert main(["build", str(src), "-o", str(tmp_path / "o.pdf")]) == 3
     err = capsys.readouterr().err

@@ -67,7 +67,7 @@ def test_broadsheet_layout_is_a_chinese_daily_page():
     layout = load_layout("broadsheet")
     assert round(layout.width / 72 * 25.4) == 390 and round(layout.height / 72 * 25.4) == 540
     assert layout.columns == 6
-    assert {"banner", "headline", "side", "main"} <= set(layout.regions)
+    assert {"banner", "headline", "story", "lead"} <= set(layout.regions)
 
 
 def test_markdown_digest_blocks(tmp_path):
