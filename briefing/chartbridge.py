@@ -8,10 +8,12 @@ the post-processing stage to merge.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from briefing.colour import Palette
+from briefing.draw import Sheet
 from briefing.plan import ChartSlot
 from briefing.post import Placement
 
@@ -23,17 +25,20 @@ def cache_dir() -> Path:
 
 
 def chart_pdfs(slots: list[tuple[int, ChartSlot]], palette: Palette, colour_mode: str,
-               offset: float, as_of: date | None = None) -> list[Placement]:
-    """One placement per slot; a chart with a `period` shows the weeks up to `as_of`."""
+               sheet: Sheet, as_of: date | None = None) -> list[Placement]:
+    """One placement per slot, in media coordinates; a chart with a `period` shows the weeks
+    up to `as_of`; no chart rule is thinner than the sheet can print."""
     from briefing.charts import ChartCache, ChartStyle, ColourMode
 
     cache = ChartCache(cache_dir())
     placements = []
     for page, slot in slots:
         chart = slot.chart
-        style = ChartStyle(palette=palette, mode=ColourMode(colour_mode), **_type(slot))
+        style = _lines(ChartStyle(palette=palette, mode=ColourMode(colour_mode), **_type(slot)),
+                       sheet.min_line)
         pdf = cache.render(chart.spec, _table(chart, as_of), style, slot.w, slot.h)
-        placements.append(Placement(page, pdf, slot.x + offset, slot.y + offset, slot.w, slot.h))
+        placements.append(Placement(page, pdf, slot.x + sheet.offset, slot.y + sheet.offset,
+                                    slot.w, slot.h))
     return placements
 
 
@@ -46,6 +51,12 @@ def _table(chart, as_of: date | None):
     column, weeks = chart.period
     return select_period(table, column, as_of or latest_date(table, column, chart.spec.ref), weeks,
                          ref=chart.spec.ref)
+
+
+def _lines(style, thinnest: float):
+    widths = {name: max(getattr(style, name), thinnest)
+              for name in ("rule_width", "grid_width", "edge_width", "line_width")}
+    return replace(style, **widths)
 
 
 def _type(slot: ChartSlot) -> dict:

@@ -29,6 +29,7 @@ class Sheet:
     bleed: float = 0.0
     slug: float = 0.0
     overprint_black: bool = False
+    min_line: float = 0.0             # thinnest rule the output can print; thinner ones are thickened
 
     @property
     def offset(self) -> float:
@@ -124,12 +125,12 @@ class _Painter:
             self._fill(r.fill)
         if r.stroke:
             self._stroke(r.stroke)
-            self.c.setLineWidth(r.stroke_width)
+            self.c.setLineWidth(max(r.stroke_width, self.sheet.min_line))
         self.c.rect(x, y, w, h, stroke=int(bool(r.stroke)), fill=int(bool(r.fill)))
 
     def rule(self, r: Rule) -> None:
         self._stroke(r.colour)
-        self.c.setLineWidth(r.width)
+        self.c.setLineWidth(max(r.width, self.sheet.min_line))
         self.c.line(r.x0, r.y0, r.x1, r.y1)
 
     def text(self, line: TextLine) -> None:

@@ -136,7 +136,8 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     space = ColourSpace.GRAY if colour in ("grayscale", "mono") else ColourSpace(profile.colour_space)
     palette = Palette(DEFAULT_PALETTE, space)
     progress.info("Step 4 – drawing")
-    sheet = Sheet(bleed=profile.bleed_pt, slug=profile.slug_pt, overprint_black=profile.overprint_black)
+    sheet = Sheet(bleed=profile.bleed_pt, slug=profile.slug_pt, overprint_black=profile.overprint_black,
+                  min_line=profile.min_line_pt)
     decorate = _decorator(profile, briefing)
     pdf = draw_document(plan, fonts, palette, sheet, decorate)
     progress.info("Step 5 – charts")
@@ -178,7 +179,7 @@ def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str, as_of: dat
     from briefing.chartbridge import chart_pdfs
     from briefing.post import merge_forms
 
-    placements = chart_pdfs(slots, palette, colour_mode, sheet.offset, as_of)
+    placements = chart_pdfs(slots, palette, colour_mode, sheet, as_of)
     return merge_forms(pdf, placements)
 
 
