@@ -102,7 +102,8 @@ class Placer:
                 left = first_left == ((number + page_index) % 2 == 0)
                 grid = PageGrid(layout, left_page=left)
                 plans[page_index].extend(self._backgrounds(grid, flow))
-                rest, bottom = self._flow(grid, flow, pieces, plans[page_index])
+                rest, bottom = self._flow(grid, flow, pieces, plans[page_index],
+                                          last_page_of_repeat=layout.repeat_region == name)
                 bottoms.update((region, bottom) for region in flow)
                 bookmarks[page_index].extend(_bookmarks(pieces[:len(pieces) - len(rest)]))
                 if not rest:
@@ -139,12 +140,16 @@ class Placer:
         return items
 
     # ---------------------------------------------------------------- flow
-    def _flow(self, grid: PageGrid, flow: list[str], pieces: list[Piece],
-              out: list[Item]) -> tuple[list[Piece], int]:
-        """Place pieces into the frames of `flow`; return what did not fit and the last row used."""
+    def _flow(self, grid: PageGrid, flow: list[str], pieces: list[Piece], out: list[Item], *,
+              last_page_of_repeat: bool = False) -> tuple[list[Piece], int]:
+        """Place pieces into the frames of `flow`; return what did not fit and the last row used.
+
+        Balanced regions, and the last page of a repeating region, spread their text evenly
+        over the columns (a last page of a long text ends level, not with one full column)."""
         frames = [f for name in flow for f in grid.frames(grid.layout.regions[name])]
         cursor = _Cursor(frames)
-        if any(grid.layout.regions[n].balance for n in flow):
+        balance = any(grid.layout.regions[n].balance for n in flow)
+        if balance or (last_page_of_repeat and not self._run(grid, _Cursor(frames), pieces, [], {})):
             cursor = self._balanced_cursor(grid, frames, pieces)
         boxes: dict[int, dict[int, list[int]]] = {}
         items: list[Item] = []
