@@ -15,8 +15,8 @@ from briefing.layoutspec import Layout, Style
 from briefing.model import (Banner, Block, Byline, Chart, Heading, Headline, Inline, KeyFigures,
                             KeywordBox, LeadBox, ListBlock, Paragraphs, Section)
 from briefing.pieces import BoxTag, GapPiece, Piece, Slot, TextPiece, UnitPiece
-from briefing.plan import ChartSlot, Item, Rect, Rule, TextLine
-from briefing.typeset import compose
+from briefing.plan import ChartSlot, Item, Rect, Rule, TextLine, VerticalText
+from briefing.typeset import compose, compose_vertical
 from briefing.typeset.model import Align, Metrics, Span
 
 
@@ -119,6 +119,8 @@ def _beside_banner(kit: _Kit, slot: Slot, block: Banner, style: Style, baseline:
 
 def _headline(kit: _Kit) -> list[Piece]:
     block: Headline = kit.block  # type: ignore[assignment]
+    if block.vertical:
+        return _vertical_headline(kit, block)
     parts = [(text, kit.style(name)) for text, name in
              ((block.kicker, "kicker"), (block.title, "headline"), (block.subtitle, "subtitle")) if text]
 
@@ -140,6 +142,30 @@ def _headline(kit: _Kit) -> list[Piece]:
 
     last = kit.style("headline")
     return [UnitPiece(block, 0, render, span=True, rows_for_width=rows_for), kit.gap_after(last)]
+
+
+def _vertical_headline(kit: _Kit, block: Headline) -> list[Piece]:
+    """竖排 headline in a column: read right to left, the kicker first (rightmost), then the
+    title, then the subtitle; each line top to bottom, centred in the column's width."""
+    parts = [(text, kit.style(name)) for text, name in
+             ((block.kicker, "kicker"), (block.title, "headline"), (block.subtitle, "subtitle")) if text]
+    columns = [(compose_vertical(_plain(text), st.text_style(), kit.ctx.metrics), st) for text, st in parts]
+    pitch = kit.layout.pitch
+    height = max((max(g.top + g.advance for g in glyphs) for glyphs, _ in columns if glyphs), default=0.0)
+    rows = math.ceil(height / pitch) + 1
+
+    def render(slot: Slot) -> list[Item]:
+        gap = [st.size * 0.4 for _, st in columns]
+        total = sum(st.size for _, st in columns) + sum(gap[1:])
+        x = slot.x + (slot.width + total) / 2          # right edge of the first (rightmost) line
+        items: list[Item] = []
+        for (glyphs, st), space in zip(columns, gap):
+            x -= st.size
+            items.append(VerticalText(tuple(glyphs), x, slot.top - pitch / 2, st.colour))
+            x -= space
+        return items
+
+    return [UnitPiece(block, rows, render), kit.gap_after(kit.style("headline"))]
 
 
 # ------------------------------------------------------------------ running text

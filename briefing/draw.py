@@ -16,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from briefing.colour import ColourSpace, Palette
 from briefing.fonts import FontBook, pdf_font_name
-from briefing.plan import ChartSlot, DocumentPlan, PagePlan, Rect, Rule, TextLine
+from briefing.plan import ChartSlot, DocumentPlan, PagePlan, Rect, Rule, TextLine, VerticalText
 
 # Called after a page is drawn, with the canvas (origin at the media box corner) and the trim box.
 PageDecorator = Callable[[Canvas, tuple[float, float, float, float], int], None]
@@ -86,6 +86,8 @@ class _Painter:
                 self.rule(item)
             elif isinstance(item, TextLine):
                 self.text(item)
+            elif isinstance(item, VerticalText):
+                self.vertical(item)
             elif not isinstance(item, ChartSlot):
                 raise TypeError(f"cannot draw {type(item).__name__}")
         c.restoreState()
@@ -132,6 +134,24 @@ class _Painter:
         self._stroke(r.colour)
         self.c.setLineWidth(max(r.width, self.sheet.min_line))
         self.c.line(r.x0, r.y0, r.x1, r.y1)
+
+    def vertical(self, column: VerticalText) -> None:
+        """Upright glyphs at their pen positions; turned ones rotated 90° clockwise about theirs."""
+        c = self.c
+        c.saveState()
+        self._fill(column.colour)
+        if self.sheet.overprint_black and self.palette.get(column.colour).cmyk == (0, 0, 0, 1):
+            c.setFillOverprint(True)
+            c.setOverprintMask(True)
+        for glyph in column.glyphs:
+            c.saveState()
+            c.translate(column.x + glyph.x, column.top - glyph.y)
+            if glyph.rotate:
+                c.rotate(-90)
+            c.setFont(pdf_font_name(_register(self.fonts, glyph.font)), glyph.size)
+            c.drawString(0, 0, self.fonts.drawable(glyph.font, glyph.char))
+            c.restoreState()
+        c.restoreState()
 
     def text(self, line: TextLine) -> None:
         if not line.glyphs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from briefing.typeset.model import Glyph
+from briefing.typeset.model import Glyph, VGlyph
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,20 @@ class TextLine:
     baseline: float
     colour: str = "black"
     body: bool = False                # body text on the baseline grid
+
+    @property
+    def text(self) -> str:
+        return "".join(g.char for g in self.glyphs)
+
+
+@dataclass(frozen=True)
+class VerticalText:
+    """A column of vertical setting (竖排): glyph positions are from (x, top), y downward."""
+
+    glyphs: tuple[VGlyph, ...]
+    x: float
+    top: float
+    colour: str = "black"
 
     @property
     def text(self) -> str:
@@ -57,7 +71,7 @@ class ChartSlot:
     style: Any = None                 # the layout's chart-label Style, if any
 
 
-Item = Union[TextLine, Rect, Rule, ChartSlot]
+Item = Union[TextLine, VerticalText, Rect, Rule, ChartSlot]
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ class PagePlan:
     bookmarks: tuple[tuple[str, int], ...] = ()   # (title, level) in reading order
 
     def text(self) -> str:
-        return "\n".join(i.text for i in self.items if isinstance(i, TextLine))
+        return "\n".join(i.text for i in self.items if isinstance(i, (TextLine, VerticalText)))
 
 
 @dataclass(frozen=True)
