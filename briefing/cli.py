@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, help="PDF file (or folder with --all-editions)")
     build.add_argument("--layout", help="use this layout for every page")
     build.add_argument("--spread", action="store_true", help="put facing pages side by side on one sheet")
+    build.add_argument("--tile", choices=("A4", "A3"),
+                       help="tile the pages onto office sheets with overlap and marks (office profile)")
     build.add_argument("--profile", default=None,
                        help="output profile: press, newsprint, office (default), screen")
     build.add_argument("--edition", help="audience edition to build")
@@ -77,7 +79,7 @@ def _build(args: argparse.Namespace) -> int:
     from briefing.pipeline import BuildRequest, build, build_all_editions
 
     request = BuildRequest(source=args.source, output=args.output, layout=args.layout,
-                           spread=args.spread, profile=args.profile, edition=args.edition,
+                           spread=args.spread, tile=args.tile, profile=args.profile, edition=args.edition,
                            normalise_punctuation=not args.keep_punctuation, check=not args.no_check)
     results = build_all_editions(request) if args.all_editions else [build(request)]
     for result in results:

@@ -7,6 +7,7 @@ atomically, so a failed build never replaces the last good PDF.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import tempfile
@@ -33,6 +34,7 @@ class BuildRequest:
     check: bool = True
     as_of: date | None = None          # the issue date a scheduled run builds for
     issue_label: str = ""              # 第N期, from the schedule
+    tile: str | None = None            # tile every page onto office sheets of this size (A4, A3)
 
 
 @dataclass
@@ -62,12 +64,13 @@ def build(request: BuildRequest) -> BuildResult:
     progress.info("Step 2 – resolving edition %s", request.edition or "(base)")
     edition = resolve_edition(loaded.editions, request.edition, ref=loaded.briefing.ref)
     briefing, layouts = edition.apply(_dated(loaded.briefing, request), loaded.layouts)
-    profile = request.profile or edition.profile or briefing.profile or "office"
+    profile = "office" if request.tile else (request.profile or edition.profile or briefing.profile
+                                             or "office")
     if request.normalise_punctuation and loaded.normalise_punctuation:
         briefing, changed = normalise_briefing(briefing)
         if changed:
             notes.append(f"punctuation: {changed}")
-    pdf, pages = render(briefing, layouts, profile, spread=request.spread,
+    pdf, pages = render(briefing, layouts, profile, spread=request.spread, tile=request.tile,
                         colour=edition.colour, notes=notes)
     output = request.output or default_output(request.source, request.edition)
     if request.check:
@@ -122,7 +125,8 @@ def normalise_briefing(briefing: Briefing) -> tuple[Briefing, str]:
 
 
 def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = False,
-           colour: str | None = None, notes: list[str] | None = None) -> tuple[bytes, int]:
+           tile: str | None = None, colour: str | None = None,
+           notes: list[str] | None = None) -> tuple[bytes, int]:
     """Place, draw, merge charts and finalise: the PDF bytes of one briefing and its page count."""
     from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
     from briefing.draw import Sheet, draw_document
@@ -149,6 +153,12 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
         pairs = [(i, i + 1) for i in range(0, pages - 1, 2)]
         pdf = make_spread(pdf, pairs)
         pages = len(pairs) + pages % 2
+    if tile:
+        from briefing.impose import tile as tile_pages
+        from pypdf import PdfReader
+
+        pdf = tile_pages(pdf, sheet=tile)
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
     progress.info("Step 6 – finishing for profile %s", profile.name)
     from briefing.post import finalize
 
