@@ -223,6 +223,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())        # mkstemp makes 0600; published files are shared
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -233,7 +234,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def require_file(path: Path) -> Path:
-    if not path.exists():
-        raise InputError(f"no such file or folder: {path}")
-    return path
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
