@@ -93,24 +93,22 @@ class _Painter:
         c.restoreState()
 
     def _fill(self, name: str) -> None:
-        values = self.palette.values(name)
-        space = self.palette.space
-        if space is ColourSpace.CMYK:
-            self.c.setFillColorCMYK(*values)
-        elif space is ColourSpace.RGB:
-            self.c.setFillColorRGB(*values)
-        else:
-            self.c.setFillGray(1 - values[0])
+        self._set_colour(name, stroke=False)
 
     def _stroke(self, name: str) -> None:
+        self._set_colour(name, stroke=True)
+
+    def _set_colour(self, name: str, *, stroke: bool) -> None:
+        """Set a palette colour in the output space (gray as DeviceGray, K tint inverted)."""
         values = self.palette.values(name)
         space = self.palette.space
+        c = self.c
         if space is ColourSpace.CMYK:
-            self.c.setStrokeColorCMYK(*values)
+            (c.setStrokeColorCMYK if stroke else c.setFillColorCMYK)(*values)
         elif space is ColourSpace.RGB:
-            self.c.setStrokeColorRGB(*values)
+            (c.setStrokeColorRGB if stroke else c.setFillColorRGB)(*values)
         else:
-            self.c.setStrokeGray(1 - values[0])
+            (c.setStrokeGray if stroke else c.setFillGray)(1 - values[0])
 
     def rect(self, r: Rect, page: PagePlan) -> None:
         x, y, w, h = r.x, r.y, r.w, r.h
