@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Callable
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfgen.canvas import Canvas
 
 from briefing.colour import ColourSpace, Palette
@@ -152,23 +153,39 @@ class _Painter:
         c.restoreState()
 
     def text(self, line: TextLine) -> None:
+        """One text object per line: the pen is set once, then each glyph is shown with the
+        TJ adjustment that puts it where the typesetter placed it (compact and fast to parse)."""
         if not line.glyphs:
             return
         c = self.c
         c.saveState()
         self._fill(line.colour)
-        overprint = self.sheet.overprint_black and self.palette.get(line.colour).cmyk == (0, 0, 0, 1)
-        if overprint:
+        if self.sheet.overprint_black and self.palette.get(line.colour).cmyk == (0, 0, 0, 1):
             c.setFillOverprint(True)
             c.setOverprintMask(True)
-        text = c.beginText()
-        current: tuple[str, float] | None = None
+        first = line.glyphs[0]
+        ops = [f"BT 1 0 0 1 {fp_str(line.x + first.x)} {fp_str(line.baseline)} Tm"]
+        pen = line.x + first.x
+        current: tuple[object, float, int] | None = None
+        shown: list[str] = []
         for glyph in line.glyphs:
-            font = (pdf_font_name(_register(self.fonts, glyph.font)), glyph.size)
-            if font != current:
-                text.setFont(*font)
-                current = font
-            text.setTextOrigin(line.x + glyph.x, line.baseline)
-            text.textOut(self.fonts.drawable(glyph.font, glyph.char))
-        c.drawText(text)
+            font = self.fonts.ttfont(glyph.font)
+            char = self.fonts.drawable(glyph.font, glyph.char)
+            subset, code = font.splitString(char, c._doc)[0]
+            if (font, glyph.size, subset) != current:
+                ops.extend(_shown(shown))
+                ops.append(f"{font.getSubsetInternalName(subset, c._doc)} {fp_str(glyph.size)} Tf")
+                current, shown = (font, glyph.size, subset), []
+            gap = line.x + glyph.x - pen
+            if abs(gap) > 1e-4:
+                shown.append(fp_str(-gap * 1000 / glyph.size))
+            shown.append(f"({c._escape(code)})")
+            pen = line.x + glyph.x + font.stringWidth(char, glyph.size)
+        ops.extend(_shown(shown))
+        ops.append("ET")
+        c._code.append(" ".join(ops))
         c.restoreState()
+
+
+def _shown(parts: list[str]) -> list[str]:
+    return [f"[{' '.join(parts)}] TJ"] if parts else []

@@ -65,9 +65,10 @@ class FontBook:
 
             path = self.font_dir / FONT_FILES[key]
             name = pdf_font_name(key)
-            try:
-                font = pdfmetrics.getFont(name)
-            except KeyError:
+            # Look in the registry directly: getFont() on an unknown name first searches the
+            # disk for Type 1 metrics, which costs about a second.
+            font = pdfmetrics._fonts.get(name)
+            if font is None:
                 try:
                     font = TTFont(name, str(path))
                 except (OSError, TTFError) as exc:
