@@ -28,6 +28,7 @@ class _Cursor:
     frames: list[Frame]
     index: int = 0
     rows_used: dict[int, int] = field(default_factory=dict)   # frame index -> next free row
+    below_spans: int = 0               # first row under units that span all columns
 
     @property
     def frame(self) -> Frame:
@@ -239,6 +240,7 @@ class Placer:
         start = cursor.row
         for i in row_frames:
             cursor.rows_used[i] = start + rows
+        cursor.below_spans = start + rows
         return True
 
     @staticmethod
@@ -341,8 +343,11 @@ class Placer:
                 continue
             if i not in cursor.rows_used and (i - 1) not in cursor.rows_used:
                 continue
+            top = max(right.first, cursor.below_spans)
+            if top > min(bottom, right.last):
+                continue                  # nothing but spanning units here: no gutter to rule
             x = (left.x + left.width + right.x) / 2
-            rules.append(Rule(x, grid.cell_bottom(min(bottom, right.last)), x, grid.cell_top(right.first),
+            rules.append(Rule(x, grid.cell_bottom(min(bottom, right.last)), x, grid.cell_top(top),
                               colour="gray60", width=0.3))
         return rules
 
