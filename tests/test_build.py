@@ -131,3 +131,23 @@ def test_shared_checker_passes_the_flagship(flagship_pdf):
          str(SEED), "--fold-punct", "--fail-on", "R1,R2,R5,B1,T1,T2,T3", "--compact"],
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_press_build_is_reproducible_and_read_by_independent_readers(tmp_path):
+    """This test ensures that the same inputs give the same bytes for press, and that qpdf,
+    Ghostscript and poppler (where installed) read the file without complaint."""
+    import shutil
+
+    outs = [tmp_path / f"press{n}.pdf" for n in range(2)]
+    for out in outs:
+        assert main(["build", str(ROOT / "data" / "jilin-2023"), "--profile", "press", "-o", str(out)]) == 0
+    assert hashlib.sha256(outs[0].read_bytes()).digest() == hashlib.sha256(outs[1].read_bytes()).digest()
+    if shutil.which("qpdf"):
+        assert subprocess.run(["qpdf", "--check", str(outs[0])], capture_output=True).returncode == 0
+    if shutil.which("gs"):
+        run = subprocess.run(["gs", "-dBATCH", "-dNOPAUSE", "-sDEVICE=nullpage", "-dPDFSTOPONERROR",
+                              str(outs[0])], capture_output=True, text=True)
+        assert run.returncode == 0 and "error" not in (run.stdout + run.stderr).lower()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(outs[0]), "-"], capture_output=True, text=True).stdout
+        assert "回眸" in text and "启航" in text
