@@ -149,6 +149,27 @@ def _intersect(a: Box | None, b: Box | None) -> Box | None:
     return box if box[0] <= box[2] and box[1] <= box[3] else None
 
 
+# Clips are tracked as bounding boxes, None meaning no clip at all. Clipping paths that do not
+# meet leave a clip nothing gets through: NO_AREA, which meets no box (its edges are inverted).
+NO_AREA: Box = (math.inf, math.inf, -math.inf, -math.inf)
+
+
+def _clip_to(clip: Box | None, region: Box | None) -> Box | None:
+    """The clip narrowed to `region` (a clipping path's or a form's BBox); NO_AREA, never
+    None, when they do not meet: an empty intersection hides everything, it does not lift
+    the clip. No region (an empty path) leaves the clip as it was."""
+    if region is None:
+        return clip
+    if clip is None:
+        return region
+    return _intersect(clip, region) or NO_AREA
+
+
+def _visible(box: Box | None, clip: Box | None) -> Box | None:
+    """The part of `box` inside the clip, None when nothing of it shows."""
+    return box if clip is None else _intersect(box, clip)
+
+
 def _overlaps(a: Box, b: Box) -> bool:
     """Interiors overlap (touching edges do not count)."""
     return a[0] < b[2] - TOL_PT and a[2] > b[0] + TOL_PT and a[1] < b[3] - TOL_PT and a[3] > b[1] + TOL_PT
@@ -418,7 +439,7 @@ class _Interpreter:
         bbox = _rect_through(m, _as_box(form["/BBox"])) if "/BBox" in form else None
         own = form.get("/Resources")
         self.run(form, own.get_object() if own is not None else resources, m,
-                 _intersect(clip, bbox) if bbox else clip, depth + 1)
+                 _clip_to(clip, bbox), depth + 1)
 
     # ---- dispatch
 
@@ -537,9 +558,9 @@ class _Interpreter:
 
     def _paint(self, fill: bool, stroke: bool) -> None:
         gs, drawn = self.gs, _bbox(self.path)
-        box = _intersect(drawn, gs.clip) if gs.clip else drawn
+        box = _visible(drawn, gs.clip)
         if self.pending_clip:
-            gs.clip = _intersect(gs.clip, drawn) if gs.clip else drawn
+            gs.clip = _clip_to(gs.clip, drawn)
             self.pending_clip = False
         self.path = []
         if box is None:
@@ -649,7 +670,7 @@ class _Interpreter:
         if gs.render not in (3, 7) and gs.size:
             bottom = gs.rise + font.descent * gs.size
             box = _rect_through(_mult(self.tm, gs.ctm), (0.0, bottom, advance, bottom + gs.size))
-            visible = _intersect(box, gs.clip) if gs.clip else box
+            visible = _visible(box, gs.clip)
             if visible is not None:
                 self.scan.text.append(TextRun(self.page, visible, gs.fill, gs.op_fill, gs.opm, font.name))
         self.tm = _mult((1, 0, 0, 1, advance, 0), self.tm)

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from test_marks import finished, needs, sample_pdf
+from test_post import chart_pdf
 
 from briefing.errors import InputError
 from briefing.fonts import pdf_font_name
 from briefing.impose import spread, tile
+from briefing.post import Placement, merge_forms
 from briefing.preflight import check_pdf, scan_document
 from briefing.profiles import PT_PER_MM, PageGeometry, get_profile
 
@@ -179,6 +182,44 @@ def test_tiles_keep_the_office_safe_margin(tmp_path: Path, tiled: PdfReader):
     path.write_bytes(finished(out.getvalue(), "office"))
     report = check_pdf(path, "office")
     assert report.ok and not [f for f in report.findings if f.severity != "info"], report.format_text()
+
+
+def _charted_2k_page() -> bytes:
+    """A 2K page with a chart merged near its bottom right corner: on the tiles that do not
+    show that corner the chart's own clip lies wholly outside the tile's."""
+    g = get_profile("newsprint").geometry(*get_profile("newsprint").trim_size("2K"))
+    return merge_forms(sample_pdf("newsprint", size="2K"),
+                       [Placement(0, chart_pdf(), x=g.trim[2] - 120 * mm, y=g.trim[1] + 20 * mm,
+                                  width=100 * mm, height=50 * mm)])
+
+
+def _with_loose_text(pdf: bytes) -> bytes:
+    """A text run appended to the first tile outside every clip, starting off the sheet and
+    reaching onto it at its lower left corner."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    page = writer.pages[0]
+    font = next(iter(page["/Resources"]["/Font"]))
+    loose = DecodedStreamObject()
+    loose.set_data(f"BT {font} 10 Tf -30 4 Td (\\001\\002\\003\\004\\005\\006) Tj ET".encode())
+    page[NameObject("/Contents")] = ArrayObject([page.raw_get("/Contents"), writer._add_object(loose)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("sheet", ["A4", "A3"])
+def test_tiles_of_a_page_with_a_merged_chart_pass_office_preflight(tmp_path: Path, sheet: str):
+    tiles = tile(_charted_2k_page(), sheet)
+    scan = scan_document(PdfReader(io.BytesIO(tiles)))
+    chart_label = {t.page for t in scan.text if t.overprint and "Sans" in t.font and "Bold" not in t.font}
+    assert len(chart_label) == 1                    # on the tile with the page's lower right corner
+    path = tmp_path / "tiles.pdf"
+    path.write_bytes(finished(tiles, "office"))
+    report = check_pdf(path, "office")
+    assert report.ok and not [f for f in report.findings if f.severity != "info"], report.format_text()
+    path.write_bytes(finished(_with_loose_text(tiles), "office"))
+    loose = check_pdf(path, "office")
+    assert {(f.rule_id, f.page) for f in loose.findings if f.severity == "error"} == {("D4", 1)}
 
 
 def test_tiles_without_marks_use_the_bare_safe_margin():

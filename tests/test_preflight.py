@@ -229,6 +229,46 @@ def test_clipped_text_and_slug_text_are_not_in_the_safe_area_check(check):
     assert check(drawn(clipped)).ok
 
 
+def _near_edge_text(writer: PdfWriter) -> bytes:
+    """Showing a 10 pt run 2 mm from the trim's lower left corner, in the sample's serif."""
+    fonts = writer.pages[0]["/Resources"]["/Font"]
+    name = next(n for n in fonts if "Serif" in str(fonts[n].get_object()["/BaseFont"]))
+    return f"BT {name} 10 Tf 6 6 Td (\\001\\002) Tj ET".encode()
+
+
+def _clip_case(content: Callable[[bytes], bytes]) -> Patch:
+    def patch(writer: PdfWriter) -> None:
+        with_content(content(_near_edge_text(writer)))(writer)
+    return patch
+
+
+def _disjoint_form(writer: PdfWriter) -> None:
+    """A form whose BBox lies away from the current clip, with text near the edge inside."""
+    form = _stream(writer, _near_edge_text(writer), **{
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
+        "/BBox": ArrayObject([FloatObject(v) for v in (300, 300, 400, 400)])})
+    with_content(b"q 0 0 100 100 re W n /Far Do Q", XObject={"/Far": form})(writer)
+
+
+def test_clips_that_do_not_meet_hide_everything(check):
+    """Clipping to two regions that do not meet leaves nothing visible (merged charts inside
+    a tile's clip far from the tile); Q brings the outer clip back, and text outside every
+    clip is still judged."""
+    office = finished(sample_pdf("office"), "office")
+    assert check(office, "office").ok
+
+    def hidden(text: bytes) -> bytes:
+        return b"q 0 0 100 100 re W n q 300 300 100 100 re W n " + text + b" Q Q"
+
+    def after_q(text: bytes) -> bytes:
+        return b"q 0 0 100 100 re W n q 300 300 100 100 re W n Q " + text + b" Q"
+
+    assert check(patched(office, _clip_case(hidden)), "office").ok
+    assert check(patched(office, _disjoint_form), "office").ok
+    assert failing(check(patched(office, _clip_case(after_q)), "office")) == {"D4"}
+    assert failing(check(patched(office, _clip_case(lambda text: text)), "office")) == {"D4"}
+
+
 # ---------------------------------------------------------------- patched faults
 
 def _set(key: str, value) -> Patch:
