@@ -59,13 +59,15 @@ class _Kit:
         return len(self.lines(spans, style, width)) * style.rows
 
     def band(self, slot: Slot, row: int, spans: Inline, style: Style, *, x: float | None = None,
-             width: float | None = None, align: Align | None = None) -> list[Item]:
-        """Set display text in bands of `style.rows` rows starting at grid row `row`."""
+             width: float | None = None, align: Align | None = None,
+             rows: int | None = None) -> list[Item]:
+        """Set display text in bands of `rows` (default `style.rows`) grid rows from `row`."""
         x = slot.x if x is None else x
         width = slot.width if width is None else width
+        rows = rows or style.rows
         items: list[Item] = []
         for n, line in enumerate(self.lines(spans, style, width, align)):
-            base = slot.grid.band_baseline(row + n * style.rows, style.rows, style.size)
+            base = slot.grid.band_baseline(row + n * rows, rows, style.size)
             items.append(TextLine(line.glyphs, x, base, style.colour))
         return items
 
@@ -86,11 +88,12 @@ def _banner(kit: _Kit) -> list[Piece]:
     style = kit.style("banner")
 
     def render(slot: Slot) -> list[Item]:
-        items = kit.band(slot, slot.row, _plain(block.text), style)
+        sub = kit.style("banner-sub") if block.subtitle else None
+        title_rows = style.rows - sub.rows if sub and style.rows > sub.rows else style.rows
+        items = kit.band(slot, slot.row, _plain(block.text), style, rows=title_rows)
         if (block.companion or block.teaser) and items:
             items += _beside_banner(kit, slot, block, style, items[0].baseline)
-        if block.subtitle:
-            sub = kit.style("banner-sub")
+        if sub:
             last = slot.row + slot.rows - sub.rows
             items += kit.band(slot, last, _plain(block.subtitle), sub, align=Align.RIGHT)
         if style.rule_below:
@@ -300,12 +303,15 @@ def _key_figures(kit: _Kit) -> list[Piece]:
         pieces.append(_heading_unit(kit, block.title, kit.style("heading")))
     if block.subtitle:
         pieces.append(_heading_unit(kit, block.subtitle, kit.style("figure-subtitle"), keep=3))
-    rows = label_style.rows + value_style.rows
     for item in block.items:
-        def render(slot: Slot, item=item) -> list[Item]:
-            items = kit.band(slot, slot.row, (Span("◆ ", "strong"), Span(item.label)), label_style,
-                             align=Align.LEFT)
-            value_row = slot.row + label_style.rows
+        label = (Span("◆ ", "strong"), Span(item.label))
+
+        def rows_for(width: float, label=label) -> int:
+            return kit.rows_of(label, label_style, width) + value_style.rows
+
+        def render(slot: Slot, item=item, label=label) -> list[Item]:
+            items = kit.band(slot, slot.row, label, label_style, align=Align.LEFT)
+            value_row = slot.row + kit.rows_of(label, label_style, slot.width)
             value = kit.band(slot, value_row, _plain(item.value), value_style, align=Align.LEFT)
             items += value
             if item.suffix and value:
@@ -315,7 +321,7 @@ def _key_figures(kit: _Kit) -> list[Piece]:
                 items.append(TextLine(lines[0].glyphs, end + suffix_style.size * 0.25, base, suffix_style.colour))
             return items
 
-        pieces.append(UnitPiece(block, rows, render))
+        pieces.append(UnitPiece(block, label_style.rows + value_style.rows, render, rows_for_width=rows_for))
     pieces += [kit.text(p, "list") for p in block.note]
     return pieces + [kit.gap_after(kit.style("body"))]
 

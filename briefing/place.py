@@ -91,7 +91,8 @@ class Placer:
         plans: list[list[Item]] = []
         bookmarks: list[list[tuple[str, int]]] = []
         bottoms: dict[str, int] = {}
-        for name in _placement_order(layout):
+        template = layout
+        for name in _placement_order(template):
             layout = _anchored(layout, name, bottoms)
             pieces = self._pieces(page.regions.get(name, ()), layout)
             flow = self._flow_regions(layout, name)
@@ -101,7 +102,8 @@ class Placer:
                     plans.append([])
                     bookmarks.append([])
                 left = first_left == ((number + page_index) % 2 == 0)
-                grid = PageGrid(layout, left_page=left)
+                # continuation pages have nothing above: the region starts where the template says
+                grid = PageGrid(layout if page_index == 0 else template, left_page=left)
                 plans[page_index].extend(self._backgrounds(grid, flow))
                 rest, bottom = self._flow(grid, flow, pieces, plans[page_index],
                                           last_page_of_repeat=layout.repeat_region == name)
@@ -206,7 +208,9 @@ class Placer:
         block = queue[0].block
         own = [p for p in _leading(queue, block) if not isinstance(p, GapPiece)]
         rows = self._rows_of(own, frame.measure)
-        return cursor.free < rows <= frame.rows
+        # a repeating region goes on to a fresh page, where a column is as tall as it gets
+        fits_fresh = rows <= frame.rows or grid.layout.repeat_region == frame.region
+        return cursor.free < rows and fits_fresh
 
     def _place_unit(self, grid: PageGrid, cursor: _Cursor, piece: UnitPiece, following: list[Piece],
                     items: list[Item], boxes: dict[int, dict[int, list[int]]]) -> bool:
