@@ -38,11 +38,13 @@ class Colour:
         return round(1.0 - luminance, 4)
 
     def in_space(self, space: ColourSpace) -> tuple[float, ...]:
+        """Components as the PDF operators take them: CMYK (k), RGB (rg) or DeviceGray (g,
+        where 1 is white, so a K tint t is written as 1 - t)."""
         if space is ColourSpace.CMYK:
             return self.cmyk
         if space is ColourSpace.RGB:
             return self.rgb
-        return (self.gray_k,)
+        return (round(1.0 - self.gray_k, 4),)
 
 
 # Newspaper palette: values are what a prepress operator would specify, not conversions.

@@ -100,7 +100,7 @@ class _Painter:
         self._set_colour(name, stroke=True)
 
     def _set_colour(self, name: str, *, stroke: bool) -> None:
-        """Set a palette colour in the output space (gray as DeviceGray, K tint inverted)."""
+        """Set a palette colour in the output space."""
         values = self.palette.values(name)
         space = self.palette.space
         c = self.c
@@ -109,7 +109,7 @@ class _Painter:
         elif space is ColourSpace.RGB:
             (c.setStrokeColorRGB if stroke else c.setFillColorRGB)(*values)
         else:
-            (c.setStrokeGray if stroke else c.setFillGray)(1 - values[0])
+            (c.setStrokeGray if stroke else c.setFillGray)(values[0])
 
     def rect(self, r: Rect, page: PagePlan) -> None:
         x, y, w, h = r.x, r.y, r.w, r.h
