@@ -12,8 +12,10 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from briefing.charts import (CHART_KEYS, ChartCache, ChartSpec, ChartStyle, ColourMode, render_chart,
-                             to_colour_space)
+from fontTools.ttLib import TTFont
+
+from briefing.charts import (CHART_KEYS, ChartCache, ChartSpec, ChartStyle, ColourMode, font_subset,
+                             render_chart, to_colour_space)
 from briefing.colour import ColourSpace
 from briefing.data import load_table
 from briefing.errors import DataError, FitError, InputError, SourceRef
@@ -250,6 +252,43 @@ def test_fonts_are_embedded_truetype_and_nothing_else(charts):
                 assert "NotoS" in str(font.BaseFont)
 
 
+def embedded_fonts(pdf_bytes: bytes) -> list[tuple[str, TTFont, str]]:
+    """(font name, the embedded TrueType program, its ToUnicode CMap) for every font of a chart."""
+    found = []
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for font in pdf.pages[0].Resources.Font.values():
+            program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+            found.append((str(font.BaseFont).split("+")[1], TTFont(io.BytesIO(program)),
+                          font.ToUnicode.read_bytes().decode()))
+    return found
+
+
+def test_embedded_fonts_are_small_subsets_with_the_noto_glyphs(charts):
+    """This test ensures that the pre-subset fonts keep the Noto outlines and advances of every drawn glyph."""
+    for name, program, to_unicode in embedded_fonts(charts["kpi"]):
+        assert "beginbfrange" in to_unicode or "beginbfchar" in to_unicode
+        assert program["maxp"].numGlyphs < 40
+        with TTFont(ROOT / "fonts" / f"{name}.ttf", lazy=True) as original:
+            names = original.getBestCmap()
+            for code, glyph in program.getBestCmap().items():
+                ours, theirs = program["glyf"][glyph], original["glyf"][names[code]]
+                assert ours.getCoordinates(program["glyf"])[0] == theirs.getCoordinates(original["glyf"])[0]
+                assert program["hmtx"][glyph] == original["hmtx"][names[code]], chr(code)
+
+
+def test_font_subsets_are_cached_by_font_and_characters(tmp_path, charts):
+    mapping, width, height = BLOCKS["bar"]
+    spec = spec_of(mapping)
+    first = render_chart(spec, spec.load_table(), CMYK, width, height, font_cache=tmp_path)
+    made = {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.ttf")}
+    assert sorted(path.name.split("-")[0] for path in made) == ["NotoSansSC"] * 2
+    again = render_chart(spec, spec.load_table(), GRAY_MODE, width, height, font_cache=tmp_path)
+    assert {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.ttf")} == made     # reused
+    assert first == charts["bar"] and again != first
+    subset = next(iter(made))
+    assert font_subset(ROOT / "fonts" / "NotoSansSC-Regular.ttf", "城镇", tmp_path).read_bytes() != subset.read_bytes()
+
+
 def test_no_images_no_transparency(charts):
     for name, pdf_bytes in charts.items():
         with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
@@ -321,6 +360,16 @@ def test_gray_output_space():
     style = ChartStyle(palette=CMYK.palette.with_space(ColourSpace.GRAY))
     ops = {op for op, _ in operators(render("range", style))}
     assert {"g", "G"} <= ops and not ops & {"rg", "RG", "k", "K"}
+
+
+def test_gray_output_writes_levels_not_tints():
+    """This test ensures that black text is gray level 0 and a 20% tint is level 0.8 in DeviceGray."""
+    style = ChartStyle(palette=CMYK.palette.with_space(ColourSpace.GRAY), mode=ColourMode.GRAYSCALE)
+    pdf_bytes = render("bar", style)
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        assert {tuple(c["non_stroking_color"]) for c in pdf.pages[0].chars} == {(0,)}
+    fills = {tuple(operands) for op, operands in operators(pdf_bytes) if op == "g"}
+    assert (0.2,) in fills and (0.8,) not in fills       # the gray80 bar; no inverted gray20
 
 
 def test_rgb_output_is_left_as_drawn():
