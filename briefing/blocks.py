@@ -46,7 +46,7 @@ class _Kit:
         except KeyError:
             raise InputError(f"layout {self.layout.name!r} has no style {chosen!r}, needed by "
                              f"{type(self.block).__name__}", ref=self.block.ref,
-                             hint=f"add it under styles: in the layout, or name another with style:") from None
+                             hint="add it under styles: in the layout, or name another with style:") from None
 
     @property
     def default_style(self) -> str:

@@ -16,12 +16,13 @@ from briefing.blocks import pieces_for
 from briefing.errors import FitError, InputError
 from briefing.grid import Frame, PageGrid
 from briefing.layoutspec import MM, Layout, Style
-from briefing.model import (Banner, Block, Briefing, Byline, Chart, Heading, Headline, Inline,
-                            KeyFigures, KeywordBox, LeadBox, ListBlock, Page, Paragraphs, Section)
+from briefing.model import (Banner, Block, Briefing, Chart, Heading, Headline, Inline,
+                            KeyFigures, KeywordBox, LeadBox, Page, Section)
 from briefing.pieces import BoxTag, GapPiece, Piece, Slot, TextPiece, UnitPiece
 from briefing.plan import DocumentPlan, Item, PagePlan, Rect, Rule, TextLine
 from briefing.typeset import compose
 from briefing.typeset.model import Align, Line, Metrics, Span
+
 
 @dataclass
 class _Cursor:
@@ -503,15 +504,14 @@ def _bookmarks(pieces: list[Piece]) -> list[tuple[str, int]]:
 
 
 def _block_title(block: Block) -> str:
-    if isinstance(block, Headline):
-        return block.title
-    if isinstance(block, (Banner, Heading, Byline)):
-        return "" if isinstance(block, Byline) else block.text
+    """The title a reader would use for a block (bookmarks, error messages), or ''."""
     if isinstance(block, KeywordBox):
         return f"关键词{block.number} {block.title}".strip()
-    if isinstance(block, (Section, )):
+    if isinstance(block, Section):
         return block.heading
-    if isinstance(block, (LeadBox, KeyFigures, Chart)):
+    if isinstance(block, (Banner, Heading)):
+        return block.text
+    if isinstance(block, (Headline, LeadBox, KeyFigures, Chart)):
         return block.title
     return ""
 
@@ -520,7 +520,7 @@ def _block_name(block: Block | None) -> str:
     if block is None:
         return "content"
     kind = type(block).__name__
-    label = block.id or _block_title(block) or (isinstance(block, (Paragraphs, ListBlock)) and "text") or ""
+    label = block.id or _block_title(block)
     return f"{kind} {label!r}" if label else kind
 
 
