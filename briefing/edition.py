@@ -131,30 +131,38 @@ def resolve_edition(editions: SourcedDict | None, name: str | None, *, ref: Sour
 def _merge_chain(table: dict, name: str, ref: SourceRef) -> tuple[tuple[str, ...], SourcedDict]:
     """Follow `extends:` from `name` to the base; merge the mappings from the base up."""
     chain = [name]
-    layers = [_mapping(table[name], name, ref)]
-    while (parent := layers[-1].get("extends")) not in (None, BASE):
+    layers = [_mapping(table, name, ref)]
+    while (parent := _parent(layers[-1], chain[-1])) is not None:
         where = layers[-1].key_refs.get("extends", layers[-1].ref)
         if parent in chain:
-            loop = " → ".join([*chain, str(parent)])
+            loop = " → ".join([*chain, parent])
             raise InputError(f"editions extend each other in a loop: {loop}", ref=where,
                              hint="the chain of extends: must end at an edition that extends nothing")
         if parent not in table:
             raise InputError(f"edition {chain[-1]!r} extends unknown edition {parent!r} "
                              f"(chain: {' → '.join(chain)})", ref=where,
                              hint=f"editions: {', '.join(table)}")
-        chain.append(str(parent))
-        layers.append(_mapping(table[parent], str(parent), ref))
+        chain.append(parent)
+        layers.append(_mapping(table, parent, ref))
     merged = layers[-1]
     for layer in reversed(layers[:-1]):
         merged = deep_merge(merged, layer)
     return tuple(chain), merged
 
 
-def _mapping(raw: Any, name: str, ref: SourceRef) -> SourcedDict:
-    if raw is None:
-        raw = {}
-    Fields(raw, f"edition {name}", _EDITION_KEYS, ref)
-    return _sourced(raw, getattr(raw, "ref", ref))
+def _mapping(table: dict, name: str, ref: SourceRef) -> SourcedDict:
+    """One edition's own settings, checked; errors point at its name when it is not a mapping."""
+    where = getattr(table, "key_refs", {}).get(name, ref)
+    raw = {} if table[name] is None else table[name]
+    Fields(raw, f"edition {name}", _EDITION_KEYS, where)
+    return _sourced(raw, getattr(raw, "ref", where))
+
+
+def _parent(layer: SourcedDict, name: str) -> str | None:
+    """The name of the edition a layer extends; None at the base."""
+    if layer.get("extends") in (None, BASE):
+        return None
+    return Fields(layer, f"edition {name}", _EDITION_KEYS, layer.ref).str("extends")
 
 
 def _sourced(data: dict, ref: SourceRef) -> SourcedDict:

@@ -149,6 +149,8 @@ class _Job:
             error = exc if isinstance(exc, PublishError) else \
                 _failure(f"{self.schedule.publication} {issue_label(number)} ({slot.isoformat()})", exc)
             run_failure_hook(failure_hook, error, slot, number)
+            if error is exc:
+                raise
             raise error from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -192,10 +194,20 @@ class _Job:
             "date": slot_date(self.schedule, slot).isoformat(),
             "files": {name: sha256_file(staging / name) for name in files},
             "editions": {edition.name: describe(edition) for edition in self.editions},
-            "inputs": {Path(os.path.relpath(p, base)).as_posix(): sha256_file(p) for p in sorted(self.loaded.files)},
+            "inputs": {Path(os.path.relpath(p, base)).as_posix(): sha256_file(p)
+                       for p in sorted(issue_inputs(self.loaded, self.editions))},
             "fonts": {name: sha256_file(FONT_DIR / name) for name in sorted(set(FONT_FILES.values()))},
             "versions": tool_versions(),
         }
+
+
+def issue_inputs(loaded: Loaded, editions: list[Edition]) -> list[Path]:
+    """The files an issue is built from: the content, its data and the layouts its editions use.
+    A layout no edition uses is left out, so adding or editing one does not make a published
+    issue look changed."""
+    used = {page.layout for page in loaded.briefing.pages} | {e.layout for e in editions if e.layout}
+    unused = {Path(layout.source) for name, layout in loaded.layouts.items() if name not in used}
+    return [path for path in loaded.files if path not in unused]
 
 
 def _failure(issue: str, exc: Exception) -> PublishError:
@@ -262,7 +274,10 @@ def read_last_published(home: Path) -> datetime | None:
     if not path.exists():
         return None
     try:
-        return datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["last_published"])
+        last = datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["last_published"])
+        if last.tzinfo is None:
+            raise ValueError("the last published slot has no UTC offset")
+        return last
     except (ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"{path} is damaged ({exc})",
                            hint="fix it, or delete it: the next run then starts from the newest slot "

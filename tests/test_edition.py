@@ -114,6 +114,20 @@ def test_unknown_parent_and_unknown_edition(source):
     assert "no edition 'c'" in err.value.message and "a, b" in err.value.hint
 
 
+def test_extends_names_one_edition(source):
+    briefing, raw, _ = source("  a: {extends: [b]}\n  b: {}\n")
+    with pytest.raises(InputError, match="edition a: 'extends' must be text, found a list") as err:
+        resolve_edition(raw, "a", ref=briefing.ref)
+    assert err.value.ref.line == CONTENT.count("\n") + 1
+
+
+def test_an_edition_that_is_not_a_mapping_names_its_line(source):
+    briefing, raw, _ = source("  a: {summary: true}\n  b: public\n")
+    with pytest.raises(InputError, match="edition b must be a mapping") as err:
+        resolve_edition(raw, "b", ref=briefing.ref)
+    assert err.value.ref.line == CONTENT.count("\n") + 2
+
+
 @pytest.mark.parametrize("settings, message", [
     ("{colour: sepia}", "colour must be one of colour, grayscale, mono"),
     ("{profile: inkjet}", "profile must be one of press, newsprint, office, screen"),

@@ -143,6 +143,28 @@ def test_a_published_issue_is_never_overwritten_with_other_content(content, tmp_
     assert tree(out) == before
 
 
+def test_a_layout_no_edition_uses_is_not_an_input_of_the_issue(content, tmp_path):
+    """Adding or editing a layout the issue does not use leaves a published issue unchanged."""
+    out = tmp_path / "output"
+    run_due(content, now=at(12), output_root=out, build_fn=FakeBuild())
+    manifest = json.loads((out / "weekly-test" / "2026" / "002_2026-01-12" / "manifest.json").read_text())
+    assert not [name for name in manifest["inputs"] if name.endswith("layouts/tabloid.yaml")]
+    (content / "layouts").mkdir()
+    (content / "layouts" / "poster.yaml").write_text("name: poster\nstyles: {body: {size: 12pt}}\n",
+                                                      encoding="utf-8")
+    (out / "weekly-test" / "state.json").unlink()
+    report = run_due(content, now=at(12, 9), output_root=out, build_fn=FakeBuild())
+    assert [(i.number, i.status) for i in report.issues] == [(2, "unchanged")]
+
+
+def test_a_state_file_without_a_utc_offset_is_damaged(content, tmp_path):
+    out = tmp_path / "output"
+    run_due(content, now=at(12), output_root=out, build_fn=FakeBuild())
+    (out / "weekly-test" / "state.json").write_text('{"last_published": "2026-01-12T07:00:00"}')
+    with pytest.raises(PublishError, match="state.json is damaged .*no UTC offset"):
+        run_due(content, now=at(19), output_root=out, build_fn=FakeBuild())
+
+
 @pytest.mark.parametrize("catch_up, now, issues", [
     ("all", at(26, 7, 30), [3, 4]),                  # 19 Jan was missed: publish it, then 26 Jan
     ("latest", at(26, 7, 30), [4]),                  # only the newest
