@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from briefing.errors import InputError, SourceRef
 from briefing.layoutspec import Layout, Region
-from briefing.load import Fields, SourcedDict, _paper
+from briefing.load import Fields, SourcedDict, paper_size
 from briefing.model import Block, Briefing, KeywordBox, KeywordItem, LeadBox, Page, Section
 from briefing.profiles import PROFILES
 
@@ -200,7 +200,7 @@ def _parse_edition(data: SourcedDict, name: str, chain: tuple[str, ...], ref: So
         name=name, description=f.str("description", ""), profile=profile, colour=colour, chain=chain,
         select=_selection(f), summary=f.bool("summary", False),
         layout=f.str("layout") if "layout" in data else None,
-        paper=None if paper is None else _paper_text(paper), size=_paper(f) if paper is not None else None,
+        paper=None if paper is None else _paper_text(paper), size=paper_size(f) if paper is not None else None,
         columns=_count(f, "columns"), type_scale=scale,
         refs={key: f.key_ref(key) for key in data})
 

@@ -380,7 +380,7 @@ def parse_layout(data: Any, path: Path) -> Layout:
     f = Fields(data, f"layout {path.stem}", {"name", "paper", "margins", "columns", "gutter", "pitch",
                                               "body", "regions", "styles", "furniture", "repeat"},
                SourceRef(str(path)))
-    width, height = _paper(f)
+    width, height = paper_size(f)
     styles = {name: _style(name, raw, f) for name, raw in (f.data.get("styles") or {}).items()}
     body = f.str("body", "body")
     if body not in styles:
@@ -404,7 +404,8 @@ def parse_layout(data: Any, path: Path) -> Layout:
         repeat_region=repeat, source=str(path))
 
 
-def _paper(f: Fields) -> tuple[float, float]:
+def paper_size(f: Fields) -> tuple[float, float]:
+    """Width and height in points of the `paper:` of a mapping (a named size or width × height)."""
     paper = f.data.get("paper", "A4")
     if isinstance(paper, dict):
         pf = Fields(paper, "paper", {"width", "height"}, f.key_ref("paper"))

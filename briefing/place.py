@@ -94,6 +94,10 @@ class Placer:
         bottoms: dict[str, int] = {}
         template = layout
         for name in _placement_order(template):
+            region = template.regions[name]
+            if not page.regions.get(name) and region.after and not region.background:
+                bottoms[name] = bottoms.get(region.after, 0)   # an empty region takes no room
+                continue
             layout = _anchored(layout, name, bottoms)
             pieces = self._pieces(page.regions.get(name, ()), layout)
             flow = self._flow_regions(layout, name)
