@@ -9,7 +9,10 @@
   printer's safe margin.
 
 The sheets are drawn with ReportLab (marks, labels) and the pages merged onto them with pypdf,
-clipped to the part each sheet shows.
+clipped to the part each sheet shows. Each sheet gets only the content that shows through its
+clip: whatever the clip hides in full (objects, glyphs of a line cut by a tile's edge) is left
+out, so a tile does not send the whole page to the printer, nor give search and text extraction
+the whole page's text on every tile.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pypdf import PageObject, PdfReader, Transformation
-from pypdf.generic import RectangleObject
+from pypdf.generic import (ArrayObject, ByteStringObject, ContentStream, DictionaryObject,
+                           FloatObject, NameObject, RectangleObject, StreamObject)
 from reportlab.pdfgen.canvas import Canvas
 
 from briefing.errors import InputError
 from briefing.fonts import FontBook, pdf_font_name
 from briefing.marks import CROP_LENGTH, GAP, draw_marks
 from briefing.post import compact, merge_onto, pdf_writer, to_bytes
+from briefing.preflight import Ink, ink_by_operation
 from briefing.profiles import PAGE_SIZES_MM, PT_PER_MM, Box, Marks, get_profile
 
 OFFICE_SAFE = get_profile("office").safe_pt
@@ -35,9 +40,17 @@ TICK = 4.0 * PT_PER_MM
 TILE_MARK_WIDTH_PT = 0.25
 LABEL_FONT = "sans"
 LABEL_SIZE = 7.0
-LABEL_INDENT = 2.0 * PT_PER_MM  # clear of the corner mark
+LABEL_INDENT = 2.0 * PT_PER_MM  # clear of the corner mark or the overlap tick
 
 DrawSheet = Callable[[Canvas, int], None]
+Operation = tuple[list, bytes]
+
+PATH_OPS = {b"m", b"l", b"c", b"v", b"y", b"h", b"re", b"W", b"W*"}
+PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"}
+SHOW_OPS = {b"Tj", b"TJ", b"'", b'"'}
+DRAW_OPS = {b"Do", b"sh", b"INLINE IMAGE"}
+NESTING = {b"BT": 1, b"ET": -1, b"BMC": 1, b"BDC": 1, b"EMC": -1}
+TEXT_OPS = SHOW_OPS | {b"Td", b"TD", b"Tm", b"T*"}   # they move the text matrix, which Q keeps
 
 
 @dataclass(frozen=True)
@@ -141,7 +154,8 @@ def tile(pdf_bytes: bytes, sheet: str = "A3", overlap_mm: float = 10.0, marks: b
         if marks:
             _tile_marks(canvas, grid, row, col)
             canvas.setFont(pdf_font_name(LABEL_FONT), LABEL_SIZE)
-            canvas.drawString(grid.margin + LABEL_INDENT, OFFICE_SAFE + 1.0 * PT_PER_MM,
+            left = grid.margin + (grid.overlap if col > 0 else 0.0)   # past the overlap tick
+            canvas.drawString(left + LABEL_INDENT, OFFICE_SAFE + 1.0 * PT_PER_MM,
                               f"第{number}页 {row * grid.cols + col + 1}/{grid.rows * grid.cols}"
                               f" (行{row + 1} 列{col + 1})")
 
@@ -212,8 +226,9 @@ def _sheets(sizes: Sequence[tuple[float, float]], decorate: DrawSheet) -> bytes:
 
 def _place(sheet: PageObject, source: _Page, clip: Box, dx: float, dy: float) -> None:
     """Merge the part `clip` of a source page onto the sheet, moved by (dx, dy)."""
-    source.page.cropbox = RectangleObject(clip)
-    merge_onto(sheet, source.page, Transformation().translate(dx, dy))
+    page = _showing(source.page, clip)
+    page.cropbox = RectangleObject(clip)
+    merge_onto(sheet, page, Transformation().translate(dx, dy))
 
 
 def _box(rect: RectangleObject) -> Box:
@@ -230,3 +245,140 @@ def _same_size(a: tuple[float, float], b: tuple[float, float]) -> bool:
 
 def _mm(size: tuple[float, float]) -> str:
     return f"{size[0] / PT_PER_MM:.1f}×{size[1] / PT_PER_MM:.1f}"
+
+
+# ---------------------------------------------------------------- what shows through a clip
+
+def _showing(page: PageObject, clip: Box) -> PageObject:
+    """A copy of `page` drawing only what can show inside `clip`, exactly as the page would
+    inside it: paths, images and forms wholly outside are left out, a clipping path outside
+    becomes an empty clip, and glyphs outside become the TJ adjustment that moves as far, so
+    the text matrix (and every glyph still shown) stays where it was. Groups (q … Q) left
+    painting nothing go, and so do the fonts and XObjects nothing names any more."""
+    content = page.get_contents()
+    resources = page.get("/Resources")
+    if content is None or resources is None:
+        return page
+    resources = resources.get_object()
+    operations = _idle_groups_removed(_culled(content.operations, ink_by_operation(content, resources, clip)))
+    shown = PageObject()
+    for key in page:
+        if key not in ("/Contents", "/Resources", "/Parent"):
+            shown[NameObject(key)] = page.raw_get(key)
+    stream = ContentStream(None, None)
+    stream.operations = operations
+    shown[NameObject("/Contents")] = stream
+    shown[NameObject("/Resources")] = _named_resources(resources, operations)
+    return shown
+
+
+def _culled(operations: list[Operation], ink: dict[int, Ink]) -> list[Operation]:
+    out: list[Operation] = []
+    path: list[Operation] = []                 # the path being built, with its W or W*
+    for index, (operands, op) in enumerate(operations):
+        if op in PATH_OPS:
+            path.append((operands, op))
+            continue
+        if op in PAINT_OPS:
+            if index in ink:
+                out += path + [(operands, op)]
+            elif any(o in (b"W", b"W*") for _, o in path):
+                out += path + [([], b"n")]      # the clip still applies, nothing is painted
+            path = []
+            continue
+        out += path                            # a path some other operator ends: kept as it was
+        path = []
+        if op in SHOW_OPS:
+            out += _shown_text(operands, op, ink.get(index))
+        elif op not in DRAW_OPS or index in ink:
+            out.append((operands, op))
+    return out + path
+
+
+def _shown_text(operands: list, op: bytes, ink: Ink | None) -> list[Operation]:
+    """A text-showing operator with the glyphs that do not show replaced by TJ adjustments."""
+    if ink is None or ink.glyphs is None or not ink.hidden:
+        return [(operands, op)]
+    array, text, shift = ArrayObject(), b"", 0.0
+    for piece in ink.glyphs:
+        if isinstance(piece, bytes):
+            if shift:
+                array.append(FloatObject(shift))
+            text, shift = text + piece, 0.0
+        else:
+            if text:
+                array.append(ByteStringObject(text))
+            text, shift = b"", shift + piece
+    if text:
+        array.append(ByteStringObject(text))
+    if shift:
+        array.append(FloatObject(shift))
+    moves: list[Operation] = []                # what ' and " do besides showing
+    if op == b'"':
+        moves = [([operands[0]], b"Tw"), ([operands[1]], b"Tc")]
+    if op in (b"'", b'"'):
+        moves.append(([], b"T*"))
+    return moves + [([array], b"TJ")]
+
+
+def _idle_groups_removed(operations: list[Operation]) -> list[Operation]:
+    """Without the groups (q … Q) that paint nothing and keep to themselves: Q restores the
+    graphics state but not the text matrix, so a group that moves it outside a text object
+    of its own stays, and so does one opening a text or marked-content object it does not
+    close."""
+    out: list[Operation] = []
+    groups: list[list] = []                   # [index of q in out, paints]
+    for operands, op in operations:
+        if op == b"q":
+            groups.append([len(out), False])
+        elif op == b"Q" and groups:
+            start, paints = groups.pop()
+            if not paints and _closed(out[start + 1:]):
+                del out[start:]
+                continue
+            if groups:
+                groups[-1][1] = True            # kept: its parent is kept too
+        elif _paints(operands, op):
+            for group in groups:
+                group[1] = True
+        out.append((operands, op))
+    return out
+
+
+def _paints(operands: list, op: bytes) -> bool:
+    if op in SHOW_OPS:
+        shown = operands[0] if op == b"TJ" else [operands[-1]]
+        return any(not isinstance(item, (int, float)) and len(item) for item in shown)
+    return op in DRAW_OPS or (op in PAINT_OPS and op != b"n")
+
+
+def _closed(operations: list[Operation]) -> bool:
+    depth = {b"BT": 0, b"BMC": 0}
+    for _, op in operations:
+        if op in TEXT_OPS and not depth[b"BT"]:
+            return False
+        if op in NESTING:
+            kind = b"BT" if op in (b"BT", b"ET") else b"BMC"
+            depth[kind] += NESTING[op]
+            if depth[kind] < 0:
+                return False
+    return not any(depth.values())
+
+
+def _named_resources(resources: DictionaryObject, operations: list[Operation]) -> DictionaryObject:
+    """The resources with only the fonts and XObjects the operations name (all of them when a
+    form drawn borrows the page's resources, having none of its own)."""
+    own = DictionaryObject({NameObject(k): resources.raw_get(k) for k in resources})
+    named = {op: {operands[0] for operands, o in operations if o == op and operands} for op in (b"Tf", b"Do")}
+    xobjects = resources.get("/XObject")
+    xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
+    if any(isinstance(x, StreamObject) and x.get("/Subtype") == "/Form" and "/Resources" not in x
+           for x in (xobjects[n].get_object() for n in named[b"Do"] if n in xobjects)):
+        return own
+    for category, op in (("/Font", b"Tf"), ("/XObject", b"Do")):
+        entries = resources.get(category)
+        if entries is not None:
+            entries = entries.get_object()
+            own[NameObject(category)] = DictionaryObject(
+                {NameObject(n): entries.raw_get(n) for n in entries if n in named[op]})
+    return own

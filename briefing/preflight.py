@@ -2,9 +2,11 @@
 
 The core runs on pypdf alone. Every page's content is interpreted (graphics state, colour,
 overprint, text positions from the fonts' widths, clipping as bounding boxes, image placement)
-through forms, tiling patterns and annotation appearances. Where poppler, qpdf or Ghostscript
-are installed they add second opinions: pdffonts (embedding), qpdf --check (structure),
-a Ghostscript RIP run (interpreter errors) and a CMYK render inside the BleedBox (total ink).
+through forms, tiling patterns and annotation appearances; the same interpretation tells
+imposition what each operation of a page shows through a clip (`ink_by_operation`). Where
+poppler, qpdf or Ghostscript are installed they add second opinions: pdffonts (embedding),
+qpdf --check (structure), a Ghostscript RIP run (interpreter errors) and a CMYK render inside
+the BleedBox (total ink).
 
 Rule ids follow the print-ready checklist (PRINT.md): A metadata and structure, B fonts,
 C colour, D geometry, E lines, F RIP.
@@ -13,6 +15,7 @@ C colour, D geometry, E lines, F RIP.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import re
@@ -23,6 +26,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -279,6 +283,8 @@ class FontFacts:
     default_width: float
     descent: float         # font units / 1000, usually negative
     scale: float = 0.001   # glyph space to text space
+    vertical: bool = False  # a CID font written top to bottom (WMode 1): advances are not widths
+    source: Any = field(default=None, compare=False, repr=False)   # the font dictionary
 
     @classmethod
     def of(cls, font: DictionaryObject) -> FontFacts:
@@ -298,7 +304,15 @@ class FontFacts:
         scale = float(_matrix(font.get("/FontMatrix"))[0]) if subtype == "Type3" else 0.001
         return cls(name, subtype, embedded, 2 if subtype == "Type0" else 1, widths,
                    float(descriptor.get("/MissingWidth", default)),
-                   float(descriptor.get("/Descent", -120)) / 1000.0, scale)
+                   float(descriptor.get("/Descent", -120)) / 1000.0, scale,
+                   subtype == "Type0" and _vertical(font.get("/Encoding")), font)
+
+    @cached_property
+    def outline(self) -> Callable[[int], Box | None | bool]:
+        """The glyph outline's box for a character code, in text space per unit font size,
+        read from an embedded TrueType program: None for a glyph without ink (a space),
+        False when the font cannot tell."""
+        return _Outlines.of(self.source) if self.source is not None else (lambda code: False)
 
     def advances(self, data: bytes) -> Iterator[tuple[int, float]]:
         """(code, width in text space per unit font size) for each character code."""
@@ -306,6 +320,77 @@ class FontFacts:
         for i in range(0, len(data) - n + 1, n):
             code = int.from_bytes(data[i:i + n], "big")
             yield code, self.widths.get(code, self.default_width) * self.scale
+
+
+class _Outlines:
+    """Glyph boxes of an embedded TrueType program, by character code, read on demand."""
+
+    def __init__(self, glyf: Any, units: float, names: Callable[[int], str | None]):
+        self.glyf, self.units, self.names = glyf, units, names
+        self.boxes: dict[int, Box | None | bool] = {}
+
+    @classmethod
+    def of(cls, font: DictionaryObject) -> Callable[[int], Box | None | bool]:
+        try:
+            return cls._read(font)
+        except Exception:       # noqa: BLE001 - any damage to the program: fall back on widths
+            return lambda code: False
+
+    @classmethod
+    def _read(cls, font: DictionaryObject) -> Callable[[int], Box | None | bool]:
+        from fontTools.ttLib import TTFont
+
+        type0 = font.get("/Subtype") == "/Type0"
+        holder = font["/DescendantFonts"][0].get_object() if type0 else font
+        descriptor = holder["/FontDescriptor"].get_object()
+        if "/FontFile2" not in descriptor:
+            return lambda code: False
+        program = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()), lazy=True)
+        order = program.getGlyphOrder()
+        if type0:
+            if font.get("/Encoding") != "/Identity-H":
+                return lambda code: False
+            gids = holder.get("/CIDToGIDMap")
+            gids = gids.get_object() if gids is not None else None
+            table = gids.get_data() if isinstance(gids, StreamObject) else None
+
+            def name(code: int) -> str | None:
+                if table is None:
+                    gid = code
+                elif 2 * code + 2 <= len(table):
+                    gid = int.from_bytes(table[2 * code:2 * code + 2], "big")
+                else:
+                    return None
+                return order[gid] if gid < len(order) else None
+        else:
+            if "/Encoding" in font or not int(descriptor.get("/Flags", 0)) & 4:
+                return lambda code: False      # encoded through glyph names: not read here
+            cmaps = {(t.platformID, t.platEncID): t.cmap for t in program["cmap"].tables}
+            symbol, mac = cmaps.get((3, 0), {}), cmaps.get((1, 0), {})
+
+            def name(code: int) -> str | None:
+                return symbol.get(code, symbol.get(0xF000 + code, mac.get(code)))
+        return cls(program["glyf"], float(program["head"].unitsPerEm), name)
+
+    def __call__(self, code: int) -> Box | None | bool:
+        if code not in self.boxes:
+            try:
+                name = self.names(code)
+                glyph = self.glyf[name] if name is not None else None
+                box: Box | None | bool = False if glyph is None else \
+                    (glyph.xMin / self.units, glyph.yMin / self.units, glyph.xMax / self.units,
+                     glyph.yMax / self.units) if glyph.numberOfContours else None
+            except Exception:   # noqa: BLE001 - a damaged glyph: fall back on its width
+                box = False
+            self.boxes[code] = box
+        return self.boxes[code]
+
+
+def _vertical(encoding: Any) -> bool:
+    encoding = encoding.get_object() if encoding is not None else None
+    if isinstance(encoding, NameObject):
+        return encoding.endswith("-V")
+    return isinstance(encoding, DictionaryObject) and int(encoding.get("/WMode", 0)) == 1
 
 
 def _cid_widths(w: Any) -> dict[int, float]:
@@ -369,6 +454,22 @@ class Scan:
 
 
 @dataclass
+class Ink:
+    """What one operation of a content stream shows inside a clip (`ink_by_operation`)."""
+
+    box: Box | None = None     # the bounding box of what shows; None: nothing does
+    # For an operator showing text in the stream itself: its glyphs and TJ adjustments in
+    # order, each glyph that shows as its character code (bytes) and each one that does not
+    # as the TJ adjustment (thousandths of the font size) that moves as far as it would.
+    glyphs: list[bytes | float] | None = None
+    hidden: int = 0            # glyphs that do not show
+
+    def add(self, box: Box) -> None:
+        self.box = box if self.box is None else (min(self.box[0], box[0]), min(self.box[1], box[1]),
+                                                 max(self.box[2], box[2]), max(self.box[3], box[3]))
+
+
+@dataclass
 class _State:
     ctm: Matrix = IDENTITY
     clip: Box | None = None
@@ -391,6 +492,10 @@ _PAINT_OPS = {"S": (False, True), "s": (False, True), "f": (True, False), "F": (
               "f*": (True, False), "B": (True, True), "B*": (True, True), "b": (True, True),
               "b*": (True, True), "n": (False, False)}
 MAX_DEPTH = 12
+EVERYWHERE: Box = (-math.inf, -math.inf, math.inf, math.inf)
+STROKE_REACH = 5.0   # line widths a stroke's ink reaches past its path: a miter at limit 10
+GLYPH_REACH = 0.25   # em a glyph's ink reaches past its advance, descent and size
+OUTLINE_REACH = 0.02  # em around a glyph's outline box (and a point on the page): rounding, rasterising
 
 
 class _Interpreter:
@@ -404,6 +509,8 @@ class _Interpreter:
         self.pending_clip = False
         self.tm = self.lm = IDENTITY
         self.walked_patterns: set[int] = set()
+        self.ink: dict[int, Ink] | None = None   # by operation of the stream run at depth 0
+        self.op, self.depth = -1, 0
 
     # ---- entry points
 
@@ -412,6 +519,7 @@ class _Interpreter:
         """Interpret one content stream with its own q/Q stack, starting from the current state."""
         if depth > MAX_DEPTH:
             self.scan.errors.append((self.page, "forms nested too deeply"))
+            self._mark(EVERYWHERE)
             return
         self._collect_fonts(resources)
         try:
@@ -419,16 +527,29 @@ class _Interpreter:
                 ContentStream(content, None).operations
         except (PyPdfError, ValueError, KeyError) as exc:
             self.scan.errors.append((self.page, f"content stream cannot be read: {exc}"))
+            self._mark(EVERYWHERE)
             return
-        outer = (self.gs, self.stack, self.tm, self.lm)
-        self.gs, self.stack = replace(self.gs, ctm=ctm, clip=clip), []
-        for operands, operator in operations:
+        outer = (self.gs, self.stack, self.tm, self.lm, self.depth)
+        self.gs, self.stack, self.depth = replace(self.gs, ctm=ctm, clip=clip), [], depth
+        for index, (operands, operator) in enumerate(operations):
             op = operator.decode("latin-1")
+            if depth == 0:
+                self.op = index
             try:
                 self._op(op, operands, resources, depth)
             except (IndexError, TypeError, ValueError, KeyError, AttributeError) as exc:
                 self.scan.errors.append((self.page, f"malformed {op} operator: {exc!r}"))
-        self.gs, self.stack, self.tm, self.lm = outer
+                self._mark(EVERYWHERE)
+        self.gs, self.stack, self.tm, self.lm, self.depth = outer
+
+    def _mark(self, box: Box | None, reach: float = 0.0) -> None:
+        """Record what of `box`, grown by `reach`, shows through the clip as ink of the
+        current operation of the depth-0 stream (when ink is being recorded)."""
+        if self.ink is None or box is None:
+            return
+        shown = _visible((box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach), self.gs.clip)
+        if shown is not None:
+            self.ink.setdefault(self.op, Ink()).add(shown)
 
     def form(self, form: StreamObject, resources: DictionaryObject, ctm: Matrix,
              clip: Box | None, depth: int) -> None:
@@ -553,6 +674,7 @@ class _Interpreter:
 
     def _sh(self, args: Any, res: DictionaryObject, depth: int) -> None:
         self._shading_kind(_entry(res, "/Shading", args[0]), res)
+        self._mark(EVERYWHERE)          # a shading fills the clip
 
     # ---- paths
 
@@ -563,6 +685,8 @@ class _Interpreter:
             gs.clip = _clip_to(gs.clip, drawn)
             self.pending_clip = False
         self.path = []
+        if self.ink is not None and (fill or stroke):
+            self._mark(drawn, self._stroke_reach() if stroke else 0.0)
         if box is None:
             return
         if (fill and gs.fill.kind == "registration") or (stroke and gs.stroke.kind == "registration"):
@@ -572,6 +696,11 @@ class _Interpreter:
             scale = math.sqrt(abs(a * d - b * c))
             self.scan.strokes.append(Stroke(self.page, box, gs.line_width * scale, gs.stroke))
 
+    def _stroke_reach(self) -> float:
+        """How far a stroke's ink can reach past its path, on the page."""
+        a, b, c, d = self.gs.ctm[:4]
+        return STROKE_REACH * max(self.gs.line_width * math.sqrt(abs(a * d - b * c)), 1.0)
+
     # ---- images and forms
 
     def _do(self, args: Any, res: DictionaryObject, depth: int) -> None:
@@ -580,6 +709,7 @@ class _Interpreter:
             return
         if xobj.get("/Subtype") == "/PS" or xobj.get("/Subtype2") == "/PS":
             self.scan.forbidden[(self.page, "PostScript XObject")] += 1
+            self._mark(EVERYWHERE)
         elif xobj.get("/Subtype") == "/Image":
             self._image(xobj, res, "image")
         elif xobj.get("/Subtype") == "/Form":
@@ -590,6 +720,8 @@ class _Interpreter:
 
     def _image(self, image: DictionaryObject, res: DictionaryObject, use: str) -> None:
         """Colour space, soft mask and effective resolution (pixels over placed inches)."""
+        if self.ink is not None:
+            self._mark(_rect_through(self.gs.ctm, (0.0, 0.0, 1.0, 1.0)))
         if "/SMask" in image or int(image.get("/SMaskInData", 0)):
             self.scan.transparency[(self.page, "image soft mask")] += 1
         cs = image.get("/ColorSpace", image.get("/CS"))
@@ -657,23 +789,71 @@ class _Interpreter:
         descent to descent + size vertically, as pdfminer measures)."""
         gs, font = self.gs, self.gs.font
         if font is None:
+            self._mark(EVERYWHERE)
             return
+        trm = _mult(self.tm, gs.ctm)
+        bottom = gs.rise + font.descent * gs.size
+        # Each glyph's fate, for text shown by the stream itself in a horizontal font: clipping
+        # text (modes 4 to 7) and what cannot be measured stay whole.
+        pieces: list[bytes | float] | None = [] if (
+            self.ink is not None and self.depth == 0 and gs.size and gs.render < 4
+            and not font.vertical) else None
+        reach = GLYPH_REACH * abs(gs.size)
+        grow = 1.0 + (self._stroke_reach() if gs.render in (1, 2, 5, 6) else 0.0)   # on the page
+        hidden = 0
         advance = 0.0
         for item in items:
             if isinstance(item, (bytes, str)):
                 data = item.original_bytes if hasattr(item, "original_bytes") else bytes(item)
                 for code, w in font.advances(data):
                     space = gs.word_space if font.code_bytes == 1 and code == 32 else 0.0
-                    advance += (w * gs.size + gs.char_space + space) * gs.hscale
+                    step = (w * gs.size + gs.char_space + space) * gs.hscale
+                    if pieces is not None:
+                        x0, y0, x1, y1 = _rect_through(trm, self._glyph_box(font, code, advance,
+                                                                            w * gs.size * gs.hscale))
+                        glyph = (x0 - grow, y0 - grow, x1 + grow, y1 + grow)
+                        if _visible(glyph, gs.clip) is not None:
+                            self._mark(glyph)
+                            pieces.append(code.to_bytes(font.code_bytes, "big"))
+                        else:
+                            pieces.append(-(w * gs.size + gs.char_space + space) * 1000.0 / gs.size)
+                            hidden += 1
+                    advance += step
             else:
                 advance -= float(item) / 1000.0 * gs.size * gs.hscale
+                if pieces is not None:
+                    pieces.append(float(item))
+        box = _rect_through(trm, (0.0, bottom, advance, bottom + gs.size))
+        if pieces is not None:
+            entry = self.ink.setdefault(self.op, Ink())           # type: ignore[union-attr]
+            entry.glyphs, entry.hidden = pieces, hidden
+        elif gs.render >= 4 or not gs.size or font.vertical:
+            self._mark(EVERYWHERE)
+        else:
+            self._mark(_rect_through(trm, (-reach, bottom - reach, advance + reach,
+                                          bottom + gs.size + reach)), grow)
         if gs.render not in (3, 7) and gs.size:
-            bottom = gs.rise + font.descent * gs.size
-            box = _rect_through(_mult(self.tm, gs.ctm), (0.0, bottom, advance, bottom + gs.size))
             visible = _visible(box, gs.clip)
             if visible is not None:
                 self.scan.text.append(TextRun(self.page, visible, gs.fill, gs.op_fill, gs.opm, font.name))
         self.tm = _mult((1, 0, 0, 1, advance, 0), self.tm)
+
+    def _glyph_box(self, font: FontFacts, code: int, x: float, width: float) -> Box:
+        """Where a glyph can put ink, in text space: its outline's box when the font
+        program tells (filled or invisible text), else its advance from descent to size, both
+        grown for safety; a glyph without ink gives its bare advance box."""
+        gs = self.gs
+        size, bottom = gs.size, gs.rise + font.descent * gs.size
+        outline = font.outline(code) if gs.render in (0, 3) else False
+        if outline is None:
+            return x, bottom, x + width, bottom + size
+        if outline is False:
+            reach = GLYPH_REACH * abs(size)
+            return x - reach, bottom - reach, x + width + reach, bottom + size + reach
+        x0, y0, x1, y1 = (x + outline[0] * size * gs.hscale, gs.rise + outline[1] * size,
+                          x + outline[2] * size * gs.hscale, gs.rise + outline[3] * size)
+        reach = OUTLINE_REACH * abs(size)
+        return min(x0, x1) - reach, min(y0, y1) - reach, max(x0, x1) + reach, max(y0, y1) + reach
 
     # ---- fonts
 
@@ -769,6 +949,20 @@ def scan_document(reader: PdfReader) -> Scan:
             for form in _appearances(annot):
                 interpreter.form(form, resources, _appearance_matrix(annot, form), media, 0)
     return scan
+
+
+def ink_by_operation(content: ContentStream, resources: DictionaryObject, clip: Box) -> dict[int, Ink]:
+    """What each operation of a page's content stream shows inside `clip` (default user
+    space), by index into `content.operations`: for each operation that paints something
+    that shows (directly or through the forms it draws), the bounding box of it, grown to
+    cover stroke widths and glyph outlines; for each operator showing text, each glyph's fate.
+    Operations that paint nothing that shows are absent, or for text have no glyph shown.
+    What cannot be measured (text that clips, unreadable forms) counts as showing
+    everywhere inside the clip."""
+    interpreter = _Interpreter(Scan(), 0)
+    interpreter.ink = {}
+    interpreter.run(content, resources, IDENTITY, clip)
+    return interpreter.ink
 
 
 # ================================================================ rules

@@ -14,12 +14,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from test_marks import finished, needs, sample_pdf
 from test_post import chart_pdf
+from test_preflight import patched, with_content
 
 from briefing.errors import InputError
 from briefing.fonts import pdf_font_name
 from briefing.impose import spread, tile
 from briefing.post import Placement, merge_forms
-from briefing.preflight import check_pdf, scan_document
+from briefing.preflight import check_pdf, ink_by_operation, scan_document
 from briefing.profiles import PT_PER_MM, PageGeometry, get_profile
 
 CYAN, MAGENTA = (1, 0, 0, 0), (0, 1, 0, 0)
@@ -156,6 +157,13 @@ def test_tiles_cover_a_2k_page_with_six_a4_sheets(tiled: PdfReader):
 def test_tile_labels_name_page_tile_row_and_column(tiled: PdfReader):
     assert "第1页 2/6 (行1 列2)" in tiled.pages[1].extract_text()
     assert "第1页 6/6 (行2 列3)" in tiled.pages[5].extract_text()
+    scan = scan_document(tiled)
+    for page in range(1, 7):
+        label = [t.box for t in scan.text if t.page == page and t.fill.kind == "gray"]
+        marks = [s.box for s in scan.strokes if s.page == page]
+        assert len(label) == 1 and len(marks) >= 8
+        x0, y0, x1, y1 = label[0]
+        assert not [m for m in marks if m[0] <= x1 and m[2] >= x0 and m[1] <= y1 and m[3] >= y0], page
 
 
 def test_tiles_place_the_page_at_full_size_with_overlap(tiled: PdfReader):
@@ -184,11 +192,11 @@ def test_tiles_keep_the_office_safe_margin(tmp_path: Path, tiled: PdfReader):
     assert report.ok and not [f for f in report.findings if f.severity != "info"], report.format_text()
 
 
-def _charted_2k_page() -> bytes:
+def _charted_2k_page(page: bytes | None = None) -> bytes:
     """A 2K page with a chart merged near its bottom right corner: on the tiles that do not
     show that corner the chart's own clip lies wholly outside the tile's."""
     g = get_profile("newsprint").geometry(*get_profile("newsprint").trim_size("2K"))
-    return merge_forms(sample_pdf("newsprint", size="2K"),
+    return merge_forms(page or sample_pdf("newsprint", size="2K"),
                        [Placement(0, chart_pdf(), x=g.trim[2] - 120 * mm, y=g.trim[1] + 20 * mm,
                                   width=100 * mm, height=50 * mm)])
 
@@ -220,6 +228,56 @@ def test_tiles_of_a_page_with_a_merged_chart_pass_office_preflight(tmp_path: Pat
     path.write_bytes(finished(_with_loose_text(tiles), "office"))
     loose = check_pdf(path, "office")
     assert {(f.rule_id, f.page) for f in loose.findings if f.severity == "error"} == {("D4", 1)}
+
+
+def _cut_lines(writer: PdfWriter) -> None:
+    """Text across the first tile column's right edge (A4 portrait tiles of a 2K page) in
+    every text-showing operator, with character and word spacing and horizontal scaling."""
+    fonts = writer.pages[0]["/Resources"]["/Font"]
+    serif = next(n for n in fonts if "Serif" in str(fonts[n].get_object()["/BaseFont"]))
+    g = get_profile("newsprint").geometry(*get_profile("newsprint").trim_size("2K"))
+    line = "(\\001\\002\\003\\004\\005 \\006\\007\\010\\011\\012\\013\\014)"
+    with_content(f"q 0 0 0 1 k BT {serif} 12 Tf 16 TL 1.5 Tc 4 Tw 90 Tz "
+                 f"1 0 0 1 {g.trim[0] + 150 * mm} {g.trim[3] - 100 * mm} Tm {line} Tj {line} ' "
+                 f"6 0.5 {line} \" [(\\001\\002\\003) -300 {line} 120 (\\004)] TJ ET Q".encode())(writer)
+
+
+def test_tiles_carry_only_what_shows_through_them(tiled: PdfReader):
+    """Nothing a tile's clip hides in full is left in it: no path, image or form, and no
+    glyph of a line the tile's edge cuts."""
+    assert ["甲" in page.extract_text() for page in tiled.pages] == [True, True] + [False] * 4
+    for page in tiled.pages:
+        content = page.get_contents()
+        ink = ink_by_operation(content, page["/Resources"], tuple(float(v) for v in page.mediabox))
+        painting = {i for i, (_, op) in enumerate(content.operations)
+                    if op in (b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"Do", b"sh")}
+        assert painting <= set(ink)
+        assert not [i for i, entry in ink.items() if entry.hidden]
+
+
+@needs("gs")
+def test_tiles_show_exactly_what_the_whole_page_clipped_shows(tmp_path: Path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    import briefing.impose
+
+    page = _charted_2k_page(patched(sample_pdf("newsprint", size="2K"), _cut_lines))
+    culled = tile(page, "A4")
+    monkeypatch.setattr(briefing.impose, "_showing", lambda source, clip: source)
+    whole = tile(page, "A4")
+    assert len(culled) < len(whole)
+    renders = []
+    for name, pdf in (("culled", culled), ("whole", whole)):
+        (tmp_path / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["gs", "-q", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", "-r100",
+                        f"-sOutputFile={tmp_path}/{name}-%d.png", str(tmp_path / f"{name}.pdf")], check=True)
+        renders.append([np.asarray(Image.open(tmp_path / f"{name}-{n}.png")) for n in range(1, 7)])
+    for cut, full in zip(*renders):
+        assert np.array_equal(cut, full)
+    first, second = (PdfReader(io.BytesIO(culled)).pages[n].extract_text() for n in (0, 1))
+    full_first = PdfReader(io.BytesIO(whole)).pages[0].extract_text()
+    assert len(first) < len(full_first) and len(second) < len(full_first)
 
 
 def test_tiles_without_marks_use_the_bare_safe_margin():

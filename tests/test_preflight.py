@@ -26,7 +26,7 @@ from test_marks import finished, needs, press_sample, sample_pdf
 
 from briefing.errors import InputError
 from briefing.fonts import pdf_font_name
-from briefing.preflight import Report, check_pdf, main_check
+from briefing.preflight import Report, check_pdf, main_check, scan_document
 from briefing.profiles import PageGeometry, get_profile
 
 Patch = Callable[[PdfWriter], None]
@@ -267,6 +267,18 @@ def test_clips_that_do_not_meet_hide_everything(check):
     assert check(patched(office, _disjoint_form), "office").ok
     assert failing(check(patched(office, _clip_case(after_q)), "office")) == {"D4"}
     assert failing(check(patched(office, _clip_case(lambda text: text)), "office")) == {"D4"}
+
+
+def test_glyph_outlines_are_read_from_the_embedded_fonts():
+    """Where a glyph can put ink comes from the embedded TrueType program (tiles leave out
+    the glyphs wholly outside them): a Han character keeps inside its em, a space has none."""
+    scan = scan_document(PdfReader(io.BytesIO(sample_pdf("office"))))
+    serif = next(f for f in scan.fonts.values() if "Serif" in f.name)
+    boxes = [serif.outline(code) for code in serif.widths if code != 32]
+    inked = [b for b in boxes if b]
+    assert len(inked) > 100
+    assert all(-0.1 < x0 < x1 < 1.1 and -0.3 < y0 < y1 < 1.0 for x0, y0, x1, y1 in inked)
+    assert serif.outline(32) is None
 
 
 # ---------------------------------------------------------------- patched faults
