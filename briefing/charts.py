@@ -1,10 +1,16 @@
 """Charts (stage 7): a chart block's data drawn by matplotlib as a one-page PDF of exact size.
 
 A `ChartSpec` says what to draw (kind, data file, columns, labels); a `ChartStyle` says how
-(fonts, palette colours, line weights, colour mode). `render_chart` draws only the plot (the
-page layout sets the title and source line with the typesetter) and returns PDF bytes in the
-palette's colour space: matplotlib writes DeviceRGB, `to_colour_space` rewrites it to the
-palette's exact CMYK (or gray) values, and black to K only. Output is byte-for-byte repeatable.
+(fonts, palette colours, line weights, colour mode, and a `scale` for large print). `render_chart`
+draws only the plot (the page layout sets the title and source line with the typesetter) and
+returns PDF bytes in the palette's colour space: matplotlib writes DeviceRGB, `to_colour_space`
+rewrites it to the palette's exact CMYK (or gray) values, and black to K only. Output is
+byte-for-byte repeatable.
+
+Every chart is laid out in points for its box: bars and rows keep a sensible thickness and
+spacing however large the box, labels break at natural points and stay inside it, narrow boxes
+get labels above the bars and key figures stacked. Text is embedded from small subsets of the
+Noto fonts (`font_subset`).
 
 matplotlib is imported only when a chart is drawn; `ChartCache` serves a chart unchanged in
 spec, data, style, size and code without importing it.
@@ -18,6 +24,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -251,6 +258,16 @@ class ChartStyle:
     grid_width: float = 0.3
     line_width: float = 1.5
     edge_width: float = 0.3
+    scale: float = 1.0      # multiplies every type size, line width and spacing (large print)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.scale, (int, float)) and math.isfinite(self.scale) and self.scale > 0):
+            raise InputError(f"chart style scale {self.scale!r}: expected a positive number")
+
+
+# Style fields that `scale` multiplies.
+_SCALED = ("label_size", "value_size", "small_size", "kpi_size", "rule_width", "grid_width", "line_width",
+           "edge_width")
 
 
 @dataclass(frozen=True)
@@ -416,8 +433,9 @@ def _draw(kind: str, content: ChartData | TableCells, style: ChartStyle, width: 
     import matplotlib
 
     _register_fonts()
-    with matplotlib.rc_context({**_RC, "hatch.linewidth": style.edge_width * 2}):
-        kit = _Kit.create(style, width, height)
+    look = _as_drawn(style)
+    with matplotlib.rc_context({**_RC, "hatch.linewidth": look.edge_width * 2}):
+        kit = _Kit.create(look, width, height)
         _DRAWERS[kind](kit, content)
         with _font_folder(font_cache) as folder:
             _use_font_subsets(kit.fig, folder)
@@ -436,11 +454,28 @@ def _register_fonts() -> None:
         _FONTS_REGISTERED.append(True)
 
 
-def _for_mode(style: ChartStyle) -> ChartStyle:
-    """Mono prints one ink at full strength: quiet text and grid lines take the text colour."""
-    if style.mode is not ColourMode.MONO:
-        return style
-    return dataclasses.replace(style, quiet_text=style.text, grid=style.text)
+def _as_drawn(style: ChartStyle) -> ChartStyle:
+    """The style with `scale` applied to sizes and widths; mono prints one ink at full strength,
+    so quiet text and grid lines take the text colour."""
+    if style.mode is ColourMode.MONO:
+        style = dataclasses.replace(style, quiet_text=style.text, grid=style.text)
+    return dataclasses.replace(style, **{name: getattr(style, name) * style.scale for name in _SCALED})
+
+
+# Text is placed by its em box: an ideograph's box runs from 0.12 em below the baseline to
+# 0.88 em above it, and lines of a label are set `_LEADING` em apart.
+_ASCENT = 0.88
+_LEADING = 1.2
+
+
+def _text_height(lines: int, size: float) -> float:
+    """Height of `lines` lines of type of `size` points, first em box top to last em box bottom."""
+    return size * (1 + (lines - 1) * _LEADING) if lines else 0.0
+
+
+def _baseline(middle: float, size: float) -> float:
+    """The baseline that centres one line's em box on `middle`."""
+    return middle - (_ASCENT - 0.5) * size
 
 
 @dataclass(frozen=True)
@@ -450,9 +485,19 @@ class _Role:
     colour: str
 
 
+@lru_cache(maxsize=4096)
+def _text_width(font_file: str, size: float, text: str) -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    return text_to_path.get_text_width_height_descent(text, FontProperties(fname=font_file, size=size),
+                                                      ismath=False)[0]
+
+
 @dataclass
 class _Kit:
-    """A figure of width × height points, with a full-size canvas axes whose units are points."""
+    """A figure of width × height points with one full-size canvas axes whose units are points:
+    every chart is laid out in points and drawn on the canvas."""
 
     fig: Any
     canvas: Any
@@ -468,12 +513,16 @@ class _Kit:
         fig = Figure(figsize=(width / 72, height / 72), dpi=72)
         FigureCanvasPdf(fig)
         fig.patch.set_visible(False)
-        kit = cls(fig, None, _for_mode(style), width, height)
-        kit.canvas = kit.axes(0, 0, 0, 0)
-        kit.canvas.set_xlim(0, width)
-        kit.canvas.set_ylim(0, height)
-        kit.canvas.set_axis_off()
-        return kit
+        canvas = fig.add_axes((0, 0, 1, 1))
+        canvas.set_xlim(0, width)
+        canvas.set_ylim(0, height)
+        canvas.set_axis_off()
+        return cls(fig, canvas, style, width, height)
+
+    @property
+    def em(self) -> float:
+        """The label size: the unit of every gap, so gaps grow with the type."""
+        return self.style.label_size
 
     def save(self) -> bytes:
         buffer = io.BytesIO()
@@ -491,189 +540,386 @@ class _Kit:
                 "head": _Role(s.value_font, s.label_size, s.text),
                 "kpi": _Role(s.value_font, s.kpi_size, s.text)}[name]
 
-    def font(self, key: str, size: float) -> Any:
+    def size(self, role: str, size: float | None = None) -> float:
+        return size or self.role(role).size
+
+    def measure(self, text: str, role: str = "label", size: float | None = None) -> float:
+        """Width of a line of text in points."""
+        return _text_width(str(FONT_DIR / FONT_FILES[self.role(role).font]), self.size(role, size), text)
+
+    def widest(self, lines: Iterable[str], role: str = "label", size: float | None = None) -> float:
+        return max((self.measure(line, role, size) for line in lines), default=0.0)
+
+    def text(self, x: float, y: float, text: str, role: str = "label", *, colour: str | None = None,
+             size: float | None = None, **kwargs: Any) -> Any:
+        """One line of text with its baseline at y (unless told otherwise), never parsed as math."""
         from matplotlib.font_manager import FontProperties
 
-        return FontProperties(fname=str(FONT_DIR / FONT_FILES[key]), size=size)
-
-    def measure(self, text: str, role: str, size: float | None = None) -> float:
-        """Width of a text in points."""
-        from matplotlib.textpath import text_to_path
-
         r = self.role(role)
-        return text_to_path.get_text_width_height_descent(text, self.font(r.font, size or r.size), ismath=False)[0]
+        font = FontProperties(fname=str(FONT_DIR / FONT_FILES[r.font]), size=self.size(role, size))
+        return self.canvas.text(x, y, text, fontproperties=font, color=self.rgb(colour or r.colour),
+                                parse_math=False, **{"va": "baseline", **kwargs})
 
-    def axes(self, left: float, bottom: float, right: float, top: float) -> Any:
-        """An axes inset by margins in points, with no background patch and no spines."""
-        w, h = self.width, self.height
-        ax = self.fig.add_axes((left / w, bottom / h, max(w - left - right, 1) / w, max(h - bottom - top, 1) / h))
-        ax.patch.set_visible(False)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        ax.tick_params(length=0, labelbottom=False, labelleft=False)
-        return ax
+    def lines(self, x: float, top: float, lines: Iterable[str], role: str = "label", *,
+              size: float | None = None, **kwargs: Any) -> float:
+        """Lines set downwards from `top` (the first em box's top); returns the last em box's bottom."""
+        size = self.size(role, size)
+        count = 0
+        for count, line in enumerate(lines, 1):
+            self.text(x, top - _ASCENT * size - (count - 1) * _LEADING * size, line, role, size=size, **kwargs)
+        return top - _text_height(count, size)
 
-    def write(self, ax: Any, x: float, y: float, text: str, role: str = "label", *,
-              colour: str | None = None, size: float | None = None, **kwargs: Any) -> Any:
-        r = self.role(role)
-        return ax.text(x, y, text, fontproperties=self.font(r.font, size or r.size),
-                       color=self.rgb(colour or r.colour), **kwargs)
+    def fit_labels(self, texts: Iterable[str], width: float, role: str = "label") -> tuple[list[list[str]], float]:
+        """Labels broken to fit `width`, all at one size: on one line or two broken at a natural
+        point, at the role's size or else the small size; failing that two lines broken anywhere
+        the rules allow; failing that as many lines as it takes."""
+        texts = list(texts)
+        sizes = (self.size(role), min(self.size(role), self.style.small_size))
+        for natural in (True, False):
+            for size in sizes:
+                broken = [_two_lines(t, width, lambda s: self.measure(s, role, size), natural) for t in texts]
+                if all(b is not None for b in broken):
+                    return broken, size
+        small = sizes[1]
+        return [_greedy_lines(t, width, lambda s: self.measure(s, role, small)) for t in texts], small
+
+    def rule(self, xs: tuple[float, float], ys: tuple[float, float], colour: str | None = None,
+             width: float | None = None) -> None:
+        self.canvas.plot(xs, ys, color=self.rgb(colour or self.style.rule), solid_capstyle="butt",
+                         linewidth=width or self.style.rule_width)
 
     def patch_style(self, fill: Fill) -> dict[str, Any]:
         return {"facecolor": self.rgb(fill.face), "edgecolor": self.rgb(fill.edge),
                 "linewidth": self.style.edge_width, "hatch": fill.hatch or None,
                 "hatchcolor": self.rgb(self.style.text)}
 
+    def rectangle(self, x: float, y: float, w: float, h: float, fill: Fill) -> None:
+        from matplotlib.patches import Rectangle
+
+        self.canvas.add_patch(Rectangle((x, y), w, h, **self.patch_style(fill)))
+
     def fill(self, data: ChartData, s: int, i: int) -> Fill:
         index = data.fill_index(s, i)
         fills = series_fills(self.style)
         return muted_fill(self.style) if index is None else fills[index % len(fills)]
 
-    def baseline(self, ax: Any, side: str) -> None:
-        spine = ax.spines[side]
-        spine.set_visible(True)
-        spine.set_color(self.rgb(self.style.rule))
-        spine.set_linewidth(self.style.rule_width)
-
-    def ticklabels(self, ax: Any, axis: str, positions: Iterable[float], labels: Iterable[str],
-                   role: str = "label", pad: float = 4.0) -> None:
-        r = self.role(role)
-        getattr(ax, f"set_{axis}ticks")(list(positions), list(labels), fontproperties=self.font(r.font, r.size),
-                                         color=self.rgb(r.colour))
-        which = {"x": "labelbottom", "y": "labelleft"}[axis]
-        ax.tick_params(axis=axis, pad=pad, **{which: True})
-
-    def wrap(self, text: str, width: float, role: str = "label") -> str:
-        """Break a label into lines no wider than `width` points (CJK text breaks between any characters)."""
-        lines, line = [], ""
-        for char in text:
-            if line and self.measure(line + char, role) > width:
-                lines.append(line)
-                line = ""
-            line += char
-        return "\n".join([*lines, line])
-
-    def legend(self, data: ChartData, top: float) -> None:
-        """A row of swatches and series names along the top edge (hatched in gray and mono modes)."""
-        x, size = 0.0, self.style.label_size
+    def legend(self, data: ChartData, top: float, left: float = 0.0, draw: bool = True) -> float:
+        """Swatches and series names from `top` down, starting at `left`, in as many rows as the
+        width needs (hatched in gray and mono modes); returns the height taken, 0 for one series."""
+        if not data.grouped:
+            return 0.0
+        em, x, row = self.em, left, 0
         fills = series_fills(self.style)
         for s, series in enumerate(data.series):
-            fill = fills[s % len(fills)]
-            self.canvas.add_patch(self.rectangle((x, top - size), size * 0.9, size * 0.9, fill))
-            self.write(self.canvas, x + size * 1.3, top - size * 0.55, series.name, va="center")
-            x += size * 2.5 + self.measure(series.name, "label")
+            item = em * 1.3 + self.measure(series.name)
+            if x > left and x + item > self.width:
+                x, row = left, row + 1
+            middle = top - em * (0.5 + row * 1.5)
+            if draw:
+                self.rectangle(x, middle - em * 0.45, em * 0.9, em * 0.9, fills[s % len(fills)])
+                self.text(x + em * 1.3, _baseline(middle, em), series.name)
+            x += item + em * 1.2
+        return em * (1.5 * row + 2.0)
 
-    def rectangle(self, xy: tuple[float, float], w: float, h: float, fill: Fill) -> Any:
-        from matplotlib.patches import Rectangle
 
-        return Rectangle(xy, w, h, **self.patch_style(fill))
+# -- label breaking -------------------------------------------------------------------------------
+
+# Words that often begin (heads) or end (tails) a part of a statistical label: a break beside
+# them reads naturally ("规模以上 / 工业产值", "国考断面 / 优良水体比例").
+_HEADS = ("增长", "增速", "增加值", "比例", "比重", "比率", "总额", "总量", "收入", "产值", "产量", "就业",
+          "企业", "指数", "项目", "中心", "机构", "优良", "普及率", "覆盖率", "参保率", "零售", "投资",
+          "工业", "服务业", "人口", "人数", "面积")
+_TAILS = ("以上", "以下", "以内", "之间", "的", "和", "与", "及")
 
 
-def _legend_height(kit: _Kit, data: ChartData) -> float:
-    return kit.style.label_size * 2.0 if data.grouped else 0.0
+def _two_lines(text: str, width: float, measure: Callable[[str], float], natural: bool) -> list[str] | None:
+    """The text on one line if it fits, else on two that fit, broken where the line-breaking
+    rules allow: at a natural point if `natural` (the most even such break), else at the most
+    even break. None if no break fits."""
+    if measure(text) <= width:
+        return [text]
+    fits = []
+    for i in _allowed_breaks(text):
+        first, second = text[:i], text[i:].lstrip()
+        if (natural and not _natural_break(text, i)) or min(len(first), len(second)) < 2:
+            continue
+        wide = (measure(first), measure(second))
+        if max(wide) <= width:
+            fits.append((abs(wide[0] - wide[1]), i))
+    if not fits:
+        return None
+    i = min(fits)[1]
+    return [text[:i].rstrip(), text[i:].lstrip()]
 
+
+def _greedy_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """As much on each line as fits, breaking where the rules allow (a piece that fits nowhere
+    stays whole)."""
+    lines, start, last = [], 0, 0
+    for i in [*_allowed_breaks(text), len(text)]:
+        if last > start and measure(text[start:i].strip()) > width:
+            lines.append(text[start:last].strip())
+            start = last
+        last = i
+    return [*lines, text[start:].strip()]
+
+
+def _allowed_breaks(text: str) -> list[int]:
+    from briefing.typeset.breaks import break_opportunities
+
+    allowed = break_opportunities(text)
+    return [i for i in range(1, len(text)) if allowed[i]]
+
+
+def _natural_break(text: str, i: int) -> bool:
+    """Before an opening bracket, after a pause mark or space, where Latin letters meet Chinese,
+    or beside a common head or tail word; never between a number and its unit."""
+    from briefing.typeset.classes import CLOSING, OPENING, is_han
+
+    before, after = text[i - 1], text[i]
+    if after in OPENING or after == "(" or before in CLOSING or before.isspace():
+        return True
+    if before.isdigit() or before in ".,%":
+        return False
+    if is_han(before) != is_han(after):
+        return True
+    return text.startswith(_HEADS, i) or text[:i].endswith(_TAILS)
+
+
+# -- shared geometry ------------------------------------------------------------------------------
 
 def _values(data: ChartData) -> list[float]:
     return [v for s in data.series for v in s.values if v is not None]
 
 
-def _value_limits(data: ChartData, room: float) -> tuple[float, float]:
-    """Axis limits from 0 (or the lowest negative value) leaving `room` (a fraction) for labels."""
-    values = _values(data)
-    low, high = min(0.0, *values), max(0.0, *values)
-    span = (high - low) or 1.0
-    pad = span * room / max(1 - 2 * room, 0.2)
-    return low - (pad if low < 0 else 0.0), high + (pad if high > 0 or low == 0 else 0.0)
+def _centred(kit: _Kit, block: float) -> float:
+    """The top of a block `block` points tall centred in the box (its top edge if it is taller).
+    Charts with a reading order hang from the top of the box, under the title the page sets
+    above it; key figures, which have none, sit in the middle."""
+    return kit.height - max(0.0, (kit.height - block) / 2)
 
 
-def _slots(n_series: int, bar_fraction: float, cap: float) -> tuple[float, list[float]]:
-    """Bar thickness and each series' offset inside a category slot of width 1; grouped bars
-    keep a hairline of paper between them."""
-    pitch = min(bar_fraction / n_series, cap)
-    thickness = pitch * (0.88 if n_series > 1 else 1.0)
-    return thickness, [(s - (n_series - 1) / 2) * pitch for s in range(n_series)]
+def _split_unit(text: str) -> tuple[str, str]:
+    """'120万头' -> ('120', '万头')."""
+    end = len(text)
+    while end and not (text[end - 1].isdigit() or text[end - 1] == "—"):
+        end -= 1
+    return text[:end], text[end:]
 
 
-def _label_size(kit: _Kit, data: ChartData, room: float) -> float:
-    """Value label size: the style's, made smaller (to the small size at least) to fit `room` points."""
+@dataclass(frozen=True)
+class _ValueLabels:
+    """Value labels at one size: each one line, or two (number over unit) if one is too wide."""
+
+    lines: list[list[str]]
+    size: float
+
+    def height(self) -> float:
+        return _text_height(max((len(lines) for lines in self.lines), default=1), self.size)
+
+
+def _value_labels(kit: _Kit, texts: list[str], room: float) -> _ValueLabels:
+    """The largest size down to the small size at which the labels fit `room` points."""
     st = kit.style
-    widest = max(kit.measure(data.label(s, i), "value") for s in range(len(data.series))
-                 for i in range(len(data.categories)))
-    return max(st.small_size, min(st.value_size, st.value_size * room / widest)) if widest else st.value_size
+    widest = kit.widest(texts, "value")
+    size = st.value_size if widest <= room else max(st.small_size, st.value_size * room / widest)
+    return _ValueLabels([_number_over_unit(kit, t, room, size) for t in texts], size)
+
+
+def _number_over_unit(kit: _Kit, text: str, room: float, size: float) -> list[str]:
+    number, unit = _split_unit(text)
+    if kit.measure(text, "value", size) <= room or not (number and unit):
+        return [text]
+    return [number, unit]
+
+
+def _scale(values: list[float], ends: list[float], start: float, end: float) -> tuple[float, float]:
+    """Where zero goes and points per unit, so that every bar, with `ends[i]` points beyond its
+    end (for its label) on the side it points to, fits between `start` and `end`."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    left = max((e for v, e in zip(values, ends) if v < 0), default=0.0)
+    right = max((e for v, e in zip(values, ends) if v > 0), default=0.0)
+    if high == low:
+        return start + left, 1.0
+    limits = [(end - start - left - e) / (v - low) for v, e in zip(values, ends) if v > 0]
+    per = max(min(limits) if limits else (end - start - left - right) / (high - low), 1e-9)
+    return start + left - low * per, per
+
+
+def _tick_texts(number: NumberFormat, ticks: list[float], unit: str = "") -> list[str]:
+    """Tick labels with the same number of decimals, as many as the least round tick needs."""
+    shown = [dataclasses.replace(number, decimals=None)(t) for t in ticks]
+    decimals = max(len(m.group(1)) if (m := re.search(r"\.(\d+)", t)) else 0 for t in shown)
+    return [dataclasses.replace(number, decimals=decimals)(t, unit) for t in ticks]
+
+
+def _nice_ticks(low: float, high: float, room: float, spacing: float) -> list[float]:
+    """A few round ticks covering low..high, about one per `spacing` points of `room`."""
+    from matplotlib.ticker import MaxNLocator
+
+    bins = max(2, min(5, int(room / spacing)))
+    return [float(t) for t in MaxNLocator(nbins=bins, steps=[1, 2, 5, 10]).tick_values(low, high)]
+
+
+def _short_dates(categories: tuple[str, ...]) -> list[str]:
+    """ISO dates as a newspaper prints them on an axis (2026-01-11 -> 1/11); other labels as they are."""
+    dates = [re.fullmatch(r"\d{4}-(\d{1,2})-(\d{1,2})", c) for c in categories]
+    if all(dates):
+        return [f"{int(m.group(1))}/{int(m.group(2))}" for m in dates if m]
+    return list(categories)
+
+
+# -- vertical bars --------------------------------------------------------------------------------
+
+def _bar_share(data: ChartData) -> float:
+    """The part of a category's slot its bars take: groups of bars get more, gaps part the groups."""
+    return 0.62 if len(data.series) == 1 else 0.8
+
+
+def _bar_cap(kit: _Kit, data: ChartData) -> float:
+    """The widest a bar may be: wide bars look heavy and say nothing more."""
+    return kit.style.value_size * (3.0 if len(data.series) == 1 else 2.4)
+
+
+def _bar_pitch(kit: _Kit, data: ChartData, categories: list[str]) -> float:
+    """Slot width per category: what the box allows, but no more than bars of the widest
+    sensible thickness or category labels on one line need."""
+    natural = max(len(data.series) * _bar_cap(kit, data) / _bar_share(data), kit.widest(categories) + kit.em * 0.8)
+    return min((kit.width - 2) / len(categories), natural)
 
 
 def _draw_bar(kit: _Kit, data: ChartData) -> None:
-    n, st = len(data.categories), kit.style
-    slot_pt = (kit.width - 4) / n
-    labels = [kit.wrap(c, slot_pt * 0.95) for c in data.categories]
-    lines = max(label.count("\n") + 1 for label in labels)
-    bottom, top = lines * st.label_size * 1.25 + 6, _legend_height(kit, data)
-    ax = kit.axes(2, bottom, 2, top)
-    plot_h = kit.height - bottom - top
-    ax.set_ylim(*_value_limits(data, (st.value_size + 4) / plot_h))
-    ax.set_xlim(-0.5, n - 0.5)
-    thickness, offsets = _slots(len(data.series), 0.62, 3.2 * st.value_size / slot_pt)
-    size = _label_size(kit, data, ((offsets[1] - offsets[0]) if len(offsets) > 1 else 1.0) * slot_pt - 3)
-    for s, series in enumerate(data.series):
-        for i, value in enumerate(series.values):
-            if value is None:
-                continue
-            x = i + offsets[s]
-            ax.bar(x, value, thickness, **kit.patch_style(kit.fill(data, s, i)))
-            kit.write(ax, x, value, data.label(s, i), "value", size=size, ha="center",
-                      va="bottom" if value >= 0 else "top", transform=_offset(ax, 0, 2 if value >= 0 else -2))
-    kit.baseline(ax, "bottom")
-    kit.ticklabels(ax, "x", range(n), labels)
-    if top:
-        kit.legend(data, kit.height)
+    """Bars side by side, centred across the box, category labels (wrapped) under them, values on top."""
+    em, n, k = kit.em, len(data.categories), len(data.series)
+    categories = _short_dates(data.categories)
+    pitch = _bar_pitch(kit, data, categories)
+    step = min(pitch * _bar_share(data) / k, _bar_cap(kit, data))
+    labels, label_size = kit.fit_labels(categories, pitch - em * 0.4)
+    values = _value_labels(kit, [data.label(s, i) for s in range(k) for i in range(n)],
+                           step - em * 0.3 if k > 1 else pitch - em * 0.7)
+    left = (kit.width - n * pitch) / 2
+    legend = kit.legend(data, kit.height, left, draw=False)
+    foot = _text_height(max(len(lines) for lines in labels), label_size) + em * 0.5
+    room = values.height() + em * 0.3
+    low, high = min(0.0, *_values(data)), max(0.0, *_values(data))
+    below = room if low < 0 else 0.0
+    plot = max(min(kit.height - legend - room - below - foot, 2 * kit.width), em)
+    top = kit.height
+    kit.legend(data, top, left)
+    per = plot / ((high - low) or 1.0)
+    zero = top - legend - room - high * per
+    for s in range(k):
+        for i, value in enumerate(data.series[s].values):
+            if value is not None:
+                x = left + (i + 0.5) * pitch + (s - (k - 1) / 2) * step
+                _vertical_bar(kit, data, s, i, (x, step * (0.88 if k > 1 else 1.0)), zero, value * per,
+                              values.lines[s * n + i], values.size)
+    kit.rule((left, left + n * pitch), (zero, zero))
+    bottom = top - legend - room - plot - below
+    for i, lines in enumerate(labels):
+        kit.lines(left + (i + 0.5) * pitch, bottom - em * 0.5, lines, size=label_size, ha="center")
 
 
-def _offset(ax: Any, dx_pt: float, dy_pt: float) -> Any:
-    from matplotlib.transforms import offset_copy
-
-    return offset_copy(ax.transData, fig=ax.figure, x=dx_pt, y=dy_pt, units="points")
-
-
-def _category_column(kit: _Kit, data: ChartData) -> tuple[list[str], float]:
-    """Category labels wrapped to at most 38% of the width, and the width they take."""
-    labels = [kit.wrap(c, kit.width * 0.38) for c in data.categories]
-    widest = max(kit.measure(line, "label") for label in labels for line in label.split("\n"))
-    return labels, widest + 6
+def _vertical_bar(kit: _Kit, data: ChartData, s: int, i: int, slot: tuple[float, float], zero: float,
+                  length: float, label: list[str], size: float) -> None:
+    """One bar from zero at `slot` (middle, width), its value label above it (below if negative)."""
+    x, width = slot
+    kit.rectangle(x - width / 2, zero, width, length, kit.fill(data, s, i))
+    gap = kit.em * 0.3
+    top = zero + length + gap + _text_height(len(label), size) if length >= 0 else zero + length - gap
+    kit.lines(x, top, label, "value", size=size, ha="center")
 
 
-def _hbar_axes(kit: _Kit, data: ChartData, right: float, bottom: float = 2.0) -> tuple[Any, float, float]:
-    """Axes for horizontal rows (first category on top) with the category labels on the left;
-    also the height of a row and the width of the plot, in points."""
-    labels, left = _category_column(kit, data)
-    top = _legend_height(kit, data)
-    ax = kit.axes(left, bottom, right, top)
-    n = len(data.categories)
-    ax.set_ylim(-0.5, n - 0.5)
-    kit.ticklabels(ax, "y", [n - 1 - i for i in range(n)], labels, pad=6)
-    if top:
-        kit.legend(data, kit.height)
-    return ax, (kit.height - bottom - top) / n, kit.width - left - right
+# -- horizontal rows (hbar, range) ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Rows:
+    """Rows of a horizontal chart: the category labels above each row's bars (narrow boxes) or
+    in a column on their left; the y of each row's bar middle; the bars' thickness, the x where
+    they start, and the top and bottom of the rows."""
+
+    above: bool
+    labels: list[list[str]]
+    label_size: float
+    start: float
+    middles: list[float]
+    thickness: float
+    top: float
+    bottom: float
+
+    def spans(self, kit: _Kit) -> list[tuple[float, float]]:
+        """Where a rule across the rows (zero line, grid) may run without crossing a label: the
+        whole block, or with labels above the bars, each row's bars only."""
+        margin = kit.em * 0.3
+        if not self.above:
+            return [(self.bottom + margin, self.top - margin)]
+        return [(m - self.thickness / 2 - margin, m + self.thickness / 2 + margin) for m in self.middles]
+
+    def draw_labels(self, kit: _Kit) -> None:
+        for lines, middle in zip(self.labels, self.middles):
+            height = _text_height(len(lines), self.label_size)
+            if self.above:
+                kit.lines(0, middle + self.thickness / 2 + kit.em * 0.3 + height, lines, size=self.label_size)
+            else:
+                kit.lines(self.start - kit.em * 0.5, middle + height / 2, lines, size=self.label_size, ha="right")
+
+
+def _rows(kit: _Kit, data: ChartData, thickness: float, right: float, head: float, foot: float) -> _Rows:
+    """One row per category, bars `thickness` thick, `right` points kept right of the longest
+    bar, `head` points above the rows (legend) and `foot` below them (scale). Labels go above
+    the bars when a label column would leave the bars less than half the width, or would need
+    two lines in a narrow box. Rows grow into a tall box (bars to 1.4 times their thickness,
+    rows to twice their height) and the block is centred."""
+    em, n = kit.em, len(data.categories)
+    side, side_size = kit.fit_labels(data.categories, kit.width * 0.38)
+    column = kit.widest((line for lines in side for line in lines), size=side_size) + em * 0.6
+    wrapped = side_size < kit.style.label_size or any(len(lines) > 1 for lines in side)
+    above = kit.width - column - right < kit.width * 0.45 or (wrapped and kit.width < em * 30)
+    labels, size = kit.fit_labels(data.categories, kit.width) if above else (side, side_size)
+    text = _text_height(max(len(lines) for lines in labels), size)
+    fixed = text + em * 0.3 if above else 0.0
+    natural = fixed + max(thickness, 0.0 if above else text) + em * 0.9
+    room = kit.height - head - foot
+    if n * natural <= room:
+        grow = min(room / (n * natural), 2.0)
+        pitch, thickness = natural * grow, thickness * min(grow, 1.4)
+    else:
+        pitch = room / n
+        thickness = max(min(thickness, (pitch - fixed) * 0.7), kit.style.rule_width)
+    top = kit.height - head
+    content = fixed + thickness if above else 0.0
+    middles = [top - (i + 0.5) * pitch - (content / 2 - thickness / 2 if above else 0.0) for i in range(n)]
+    start = kit.style.rule_width if above else column
+    return _Rows(above, labels, size, start, middles, thickness, top, top - n * pitch)
 
 
 def _draw_hbar(kit: _Kit, data: ChartData) -> None:
-    st = kit.style
-    right = max(kit.measure(data.label(s, i), "value") for s in range(len(data.series))
-                for i in range(len(data.categories))) + 6
-    ax, slot_pt, _ = _hbar_axes(kit, data, right)
-    low, high = _value_limits(data, 0.0)
-    ax.set_xlim(low, high or 1.0)
-    thickness, offsets = _slots(len(data.series), 0.62, 2.4 * st.value_size / slot_pt)
-    n = len(data.categories)
-    for s, series in enumerate(data.series):
-        for i, value in enumerate(series.values):
-            if value is None:
-                continue
-            y = n - 1 - i - offsets[s]
-            ax.barh(y, value, thickness, **kit.patch_style(kit.fill(data, s, i)))
-            kit.write(ax, value, y, data.label(s, i), "value", va="center",
-                      ha="left" if value >= 0 else "right", transform=_offset(ax, 3 if value >= 0 else -3, 0))
-    kit.baseline(ax, "left")
+    """Horizontal bars, first category on top, values at the bar ends."""
+    st, em, n, k = kit.style, kit.em, len(data.categories), len(data.series)
+    texts = [data.label(s, i) for s in range(k) for i in range(n)]
+    widths = [kit.measure(t, "value") + em * 0.4 for t in texts]
+    bar, gap = st.value_size * (1.3 if k == 1 else 1.1), em * 0.12 * (k > 1)
+    legend = kit.legend(data, kit.height, draw=False)
+    rows = _rows(kit, data, k * bar + (k - 1) * gap, max(widths), legend, 0.0)
+    kit.legend(data, rows.top + legend)
+    grow = rows.thickness / (k * bar + (k - 1) * gap)
+    values = [data.series[s].values[i] for s in range(k) for i in range(n)]
+    zero, per = _scale([v or 0.0 for v in values], widths, rows.start, kit.width)
+    for j, value in enumerate(values):
+        s, i = divmod(j, n)
+        if value is None:
+            continue
+        middle = rows.middles[i] + ((k - 1) / 2 - s) * (bar + gap) * grow
+        kit.rectangle(zero, middle - bar * grow / 2, value * per, bar * grow, kit.fill(data, s, i))
+        side = 1 if value >= 0 else -1
+        kit.text(zero + value * per + side * em * 0.3, _baseline(middle, st.value_size), texts[j], "value",
+                 ha="left" if side > 0 else "right")
+    for span in rows.spans(kit):
+        kit.rule((zero, zero), span)
+    rows.draw_labels(kit)
 
+
+# -- ranges ---------------------------------------------------------------------------------------
 
 def _range_label(data: ChartData, i: int) -> str:
     low = data.series[0].values[i]
@@ -685,93 +931,142 @@ def _range_label(data: ChartData, i: int) -> str:
     return template.replace("{value}", text)
 
 
-def _draw_range(kit: _Kit, data: ChartData) -> None:
-    """Targets as ranges: a track from zero, a bar from low to high, or a dot for a single value."""
-    from matplotlib.ticker import MaxNLocator
-
-    st, n = kit.style, len(data.categories)
-    labels = [_range_label(data, i) for i in range(n)]
-    label_w = max(kit.measure(t, "value") for t in labels) + 8
-    ax, slot_pt, plot_w = _hbar_axes(kit, data, 2, bottom=st.small_size * 2.2)
-    top = max(_values(data)) / max(1 - label_w / plot_w, 0.3)
-    ax.set_xlim(0, top)
-    ticks = [t for t in MaxNLocator(nbins=5, steps=[1, 2, 5, 10]).tick_values(0, top) if 0 <= t <= top]
-    kit.ticklabels(ax, "x", ticks, [data.number(t, data.series[0].unit) for t in ticks], "quiet", pad=3)
-    ax.xaxis.grid(True, color=kit.rgb(st.grid), linewidth=st.grid_width)
-    ax.set_axisbelow(True)
-    bar = min(0.34, 1.4 * st.value_size / slot_pt)
-    paper = {"boxstyle": "square,pad=0.2", "facecolor": kit.rgb("white"), "edgecolor": kit.rgb("white"),
-             "linewidth": st.edge_width}    # the label knocks the track out behind it
-    for i in range(n):
-        _range_row(kit, ax, data, i, n - 1 - i, bar, top)
-        kit.write(ax, _range_end(data, i), n - 1 - i, labels[i], "value", va="center",
-                  transform=_offset(ax, bar * slot_pt * 0.6 + 4, 0), bbox=paper)
-
-
 def _range_end(data: ChartData, i: int) -> float:
     values = [s.values[i] for s in data.series if s.values[i] is not None]
     return max(values) if values else 0.0
 
 
-def _range_row(kit: _Kit, ax: Any, data: ChartData, i: int, y: float, bar: float, top: float) -> None:
-    st = kit.style
+def _draw_range(kit: _Kit, data: ChartData) -> None:
+    """Targets as ranges: a track from zero, a bar from low to high, or a dot for a single value,
+    the target written at its end, a light scale underneath."""
+    st, em, n = kit.style, kit.em, len(data.categories)
+    labels = [_range_label(data, i) for i in range(n)]
+    bar = st.value_size * 0.9
+    ends = [kit.measure(t, "value") + bar * 0.7 + em * 0.5 for t in labels]    # rows grow bars 1.4 times
+    rows = _rows(kit, data, bar, max(ends), 0.0, st.small_size + em * 0.4)
+    _, per = _scale([_range_end(data, i) for i in range(n)], ends, rows.start, kit.width)
+    ticks = [t for t in _nice_ticks(0, (kit.width - rows.start) / per, kit.width - rows.start, em * 3.5)
+             if rows.start + t * per <= kit.width + 0.01]
+    for tick, text in zip(ticks, _tick_texts(data.number, ticks, data.series[0].unit)):
+        x = rows.start + tick * per
+        for span in rows.spans(kit):
+            kit.rule((x, x), span, st.grid, st.grid_width)
+        half = kit.measure(text, "quiet") / 2
+        kit.text(min(max(x, half), kit.width - half), rows.bottom - em * 0.4 - _ASCENT * st.small_size, text,
+                 "quiet", ha="center")
+    paper = {"boxstyle": "square,pad=0.2", "facecolor": kit.rgb("white"), "edgecolor": kit.rgb("white"),
+             "linewidth": st.edge_width}    # the label knocks the track out behind it
+    for i in range(n):
+        _range_row(kit, data, i, rows, per)
+        kit.text(rows.start + _range_end(data, i) * per + rows.thickness / 2 + em * 0.4,
+                 _baseline(rows.middles[i], st.value_size), labels[i], "value", bbox=paper)
+    rows.draw_labels(kit)
+
+
+def _range_row(kit: _Kit, data: ChartData, i: int, rows: _Rows, per: float) -> None:
+    st, middle, bar = kit.style, rows.middles[i], rows.thickness
     track = Fill("white", st.text) if st.mode is ColourMode.MONO else Fill(st.track, st.track)
-    ax.barh(y, top, bar * 0.35, **kit.patch_style(track))
+    kit.rectangle(rows.start, middle - bar * 0.175, kit.width - rows.start, bar * 0.35, track)
     low = data.series[0].values[i]
     high = data.series[1].values[i] if len(data.series) > 1 else None
     fill = kit.fill(data, 0, i)
     if low is None:
         return
     if high is not None and high != low:
-        ax.barh(y, high - low, bar, left=low, **kit.patch_style(fill))
+        kit.rectangle(rows.start + low * per, middle - bar / 2, (high - low) * per, bar, fill)
     else:
-        ax.plot([low], [y], marker="o", markersize=bar * 0.8 * _points_per_unit(ax, kit), linestyle="none",
-                markerfacecolor=kit.rgb(fill.face), markeredgecolor=kit.rgb(fill.edge),
-                markeredgewidth=max(st.edge_width, 0.5))
+        kit.canvas.plot([rows.start + low * per], [middle], marker="o", markersize=bar * 0.8, linestyle="none",
+                        markerfacecolor=kit.rgb(fill.face), markeredgecolor=kit.rgb(fill.edge),
+                        markeredgewidth=max(st.edge_width, 0.5 * st.scale))
 
 
-def _points_per_unit(ax: Any, kit: _Kit) -> float:
-    """Points per data unit on an axes' y axis."""
-    low, high = ax.get_ylim()
-    return ax.get_position().height * kit.height / (high - low)
-
+# -- lines ----------------------------------------------------------------------------------------
 
 _DASHES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "^", "D")
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """A line chart's plot area in points and its value range."""
+
+    left: float
+    right: float
+    bottom: float
+    top: float
+    low: float
+    high: float
+    first: float     # x of the first category
+    pitch: float     # points between categories
+
+    def x(self, i: int) -> float:
+        return self.first + i * self.pitch
+
+    def y(self, value: float) -> float:
+        return self.bottom + (value - self.low) / (self.high - self.low) * (self.top - self.bottom)
+
+
 def _draw_line(kit: _Kit, data: ChartData) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    st, n = kit.style, len(data.categories)
-    ends = [_end_label(data, s) for s in range(len(data.series))]
-    right = max(kit.measure(e[1], "value") for e in ends if e) + 8 if any(ends) else 4
+    """Lines with markers, a few round values on a light grid, thinned category labels under the
+    axis, and each line's last value written at its end; where those labels would take too
+    much of a narrow box, they go in a key above the plot instead."""
+    st, em, n = kit.style, kit.em, len(data.categories)
+    categories = _short_dates(data.categories)
+    ends = _line_ends(kit, data, categories, kit.width / 3)
+    keyed = max((kit.widest(e.lines, "value") for e in ends), default=0.0) + em * 0.9 > kit.width * 0.3
+    if keyed:
+        ends = _line_ends(kit, data, categories, kit.width - em * 2.2)
+    head = _key_height(kit, ends) if keyed else em * 0.6
+    foot = _text_height(1, st.label_size) + em * 0.6
+    height = min(kit.height - foot - head, max(kit.width * 1.2, em * 6))
     values = _values(data)
-    low, high = min(values), max(values)
-    ticks = list(MaxNLocator(nbins=4).tick_values(low, high))
-    left = max(kit.measure(data.number(t), "quiet") for t in ticks) + 6
-    ax = kit.axes(left, st.label_size * 2, right, st.value_size)
-    ax.set_ylim(ticks[0], ticks[-1])
-    ax.set_xlim(-0.3, n - 0.7)
-    kit.ticklabels(ax, "y", ticks, [data.number(t) for t in ticks], "quiet")
-    ax.yaxis.grid(True, color=kit.rgb(st.grid), linewidth=st.grid_width)
-    ax.set_axisbelow(True)
-    kit.baseline(ax, "bottom")
-    kit.ticklabels(ax, "x", range(n), data.categories)
-    for s, series in enumerate(data.series):
-        _line(kit, ax, data, s)
-    _end_labels(kit, ax, ends)
+    ticks = _nice_ticks(min(values), max(values), height, em * 2.4)
+    texts = _tick_texts(data.number, ticks)
+    left = kit.widest(texts, "quiet") + em * 0.5
+    right = kit.width if keyed else kit.width - max(kit.widest(e.lines, "value") for e in ends) - em * 0.9
+    first = max(left + em * 0.5, kit.measure(categories[0]) / 2)
+    last = min(right - em * 0.3, kit.width - kit.measure(categories[-1]) / 2)
+    top = kit.height - head
+    plot = _Plot(left, right, top - height, top, ticks[0], ticks[-1], first, (last - first) / max(n - 1, 1))
+    for tick, text in zip(ticks, texts):
+        y = plot.y(tick)
+        if tick != ticks[0]:
+            kit.rule((plot.left, plot.right), (y, y), st.grid, st.grid_width)
+        kit.text(plot.left - em * 0.5, _baseline(y, st.small_size), text, "quiet", ha="right")
+    kit.rule((plot.left, plot.right), (plot.bottom, plot.bottom))
+    _category_axis(kit, plot, categories)
+    for s in range(len(data.series)):
+        values_at = [math.nan if v is None else plot.y(v) for v in data.series[s].values]
+        kit.canvas.plot([plot.x(i) for i in range(n)], values_at, **_line_style(kit, s))
+    if keyed:
+        _line_key(kit, ends)
+    else:
+        _end_labels(kit, plot, data, ends)
 
 
-def _line(kit: _Kit, ax: Any, data: ChartData, s: int) -> None:
+def _category_axis(kit: _Kit, plot: _Plot, categories: list[str]) -> None:
+    """A tick under every category; labels on every k-th one, counted back from the last, with
+    k the smallest step at which no two labels touch."""
+    em, n = kit.em, len(categories)
+    widest = kit.widest(categories) + em * 0.8
+    step = next((k for k in range(1, n) if k * plot.pitch >= widest), n)
+    for i, category in enumerate(categories):
+        x = plot.x(i)
+        kit.rule((x, x), (plot.bottom, plot.bottom - em * 0.3))
+        if (n - 1 - i) % step == 0:
+            kit.text(x, plot.bottom - em * 0.6 - _ASCENT * em, category, ha="center")
+
+
+def _line_style(kit: _Kit, s: int) -> dict[str, Any]:
+    """Series s: palette colours in colour mode; dark lines told apart by dashes and markers in
+    gray and mono modes."""
     st = kit.style
     mono = st.mode is not ColourMode.COLOUR
     fills = series_fills(st)
     colour = kit.rgb(_line_colour(st, s) if mono else fills[s % len(fills)].face)
-    ax.plot(range(len(data.categories)), [math.nan if v is None else v for v in data.series[s].values],
-            color=colour, linewidth=st.line_width, linestyle=_DASHES[s % 4] if mono else "-",
-            marker=_MARKERS[s % 4] if mono else "o", markersize=st.line_width * 2.6,
-            markerfacecolor=colour, markeredgecolor=colour, markeredgewidth=st.edge_width)
+    return {"color": colour, "linewidth": st.line_width, "linestyle": _DASHES[s % 4] if mono else "-",
+            "marker": _MARKERS[s % 4] if mono else "o", "markersize": st.line_width * 2.6,
+            "markerfacecolor": colour, "markeredgecolor": colour, "markeredgewidth": st.edge_width}
 
 
 def _line_colour(style: ChartStyle, s: int) -> str:
@@ -779,120 +1074,257 @@ def _line_colour(style: ChartStyle, s: int) -> str:
     return style.quiet_text if style.mode is ColourMode.GRAYSCALE and s % 2 else style.text
 
 
-def _end_label(data: ChartData, s: int) -> tuple[int, str] | None:
-    """The last point of a series with its direct label ('城镇 32,977元')."""
-    values = data.series[s].values
-    last = max((i for i, v in enumerate(values) if v is not None), default=None)
-    if last is None:
-        return None
-    value = data.label(s, last)
-    return last, f"{data.series[s].name} {value}".strip() if len(data.series) > 1 else value
+@dataclass(frozen=True)
+class _End:
+    """A series' last point and its label lines ('城镇 32,977元', or name over value)."""
+
+    series: int
+    last: int
+    lines: list[str]
 
 
-def _end_labels(kit: _Kit, ax: Any, ends: list[tuple[int, str] | None]) -> None:
-    """Labels at line ends, pushed apart vertically so they never overlap."""
-    placed: list[tuple[float, float, int, str]] = []
-    per_unit = _points_per_unit(ax, kit)
-    for s, end in enumerate(ends):
-        if end:
-            y = ax.lines[s].get_ydata()[end[0]]
-            placed.append((float(y) * per_unit, float(y), end[0], end[1]))
-    placed.sort()
-    gap, floor = kit.style.value_size * 1.2, -math.inf
-    for y_pt, y, x, text in placed:
-        shift = max(y_pt, floor + gap) - y_pt
-        floor = y_pt + shift
-        kit.write(ax, x, y, text, "value", va="center", transform=_offset(ax, 6, shift))
+def _line_ends(kit: _Kit, data: ChartData, categories: list[str], width: float) -> list[_End]:
+    """The label of each series' last point, on one line if it fits `width`, else on two. A
+    single series is labelled by its value (with the category in a key, where no point shows it)."""
+    ends = []
+    for s, series in enumerate(data.series):
+        last = max((i for i, v in enumerate(series.values) if v is not None), default=None)
+        value = data.label(s, last) if last is not None else ""
+        if not value:
+            continue
+        keyed = width > kit.width / 3
+        name = series.name if len(data.series) > 1 else (categories[last] if keyed else "")
+        text = f"{name} {value}".strip()
+        ends.append(_End(s, last, [text] if kit.measure(text, "value") <= width else [name, value]))
+    return ends
 
+
+def _end_labels(kit: _Kit, plot: _Plot, data: ChartData, ends: list[_End]) -> None:
+    """Labels at the line ends, pushed apart so they never overlap and kept inside the box."""
+    size, em = kit.style.value_size, kit.em
+    placed = sorted((plot.y(data.series[e.series].values[e.last] or 0.0), k) for k, e in enumerate(ends))
+    middles, floor = [], -math.inf
+    for y, k in placed:
+        half = _text_height(len(ends[k].lines), size) / 2
+        middles.append(max(y, floor + half + em * 0.3, half))
+        floor = middles[-1] + half
+    shift = max(0.0, floor - kit.height)
+    for (_, k), middle in zip(placed, middles):
+        end = ends[k]
+        top = middle - shift + _text_height(len(end.lines), size) / 2
+        kit.lines(plot.x(end.last) + em * 0.6, top, end.lines, "value")
+
+
+def _key_height(kit: _Kit, ends: list[_End]) -> float:
+    return sum(_text_height(len(e.lines), kit.style.value_size) + kit.em * 0.4 for e in ends) + kit.em * 0.4
+
+
+def _line_key(kit: _Kit, ends: list[_End]) -> None:
+    """A key above the plot: a sample of each line and its label."""
+    em, size, top = kit.em, kit.style.value_size, kit.height
+    for end in ends:
+        middle = top - size / 2
+        kit.canvas.plot([0, em * 0.8, em * 1.6], [middle] * 3, markevery=[1], **_line_style(kit, end.series))
+        top = kit.lines(em * 2.2, top, end.lines, "value") - em * 0.4
+
+
+# -- pies -----------------------------------------------------------------------------------------
 
 def _draw_pie(kit: _Kit, data: ChartData, hole: float = 0.0) -> None:
-    """Wedges clockwise from twelve o'clock, with a key of category, value and share on the right."""
-    st = kit.style
-    side = min(kit.height - 4, kit.width * 0.48)
-    ax = kit.fig.add_axes((2 / kit.width, (kit.height - side) / 2 / kit.height, side / kit.width, side / kit.height))
-    ax.set_axis_off()
+    """Wedges clockwise from twelve o'clock with a key of category, value and share: the key on
+    the right in a wide box, under the pie in a tall one."""
+    em = kit.em
     values = [v or 0.0 for v in data.series[0].values]
-    wedges, _ = ax.pie(values, startangle=90, counterclock=False,
-                       wedgeprops={"width": 1 - hole} if hole else None)
-    for i, wedge in enumerate(wedges):
-        fill = kit.fill(data, 0, i) if data.highlight else _category_fill(kit, i)
-        wedge.set(**{**kit.patch_style(fill), "edgecolor": kit.rgb("white"), "linewidth": 0.8})
-    if hole:
-        total = sum(values)
-        kit.write(ax, 0, 0, data.number(total, data.series[0].unit), "value", ha="center", va="bottom")
-        kit.write(ax, 0, 0, "合计", "quiet", ha="center", va="top", transform=_offset(ax, 0, -2))
-    _pie_key(kit, data, values, side + 12)
+    tall = kit.height > kit.width * 0.9
+    diameter = min(kit.width - 2, em * 14, kit.height * 0.55) if tall else min(kit.height - 2, kit.width * 0.45)
+    key_left = 0.0 if tall else diameter + em * 1.2
+    key = _pie_key(kit, data, values, kit.width - key_left - em * 1.5)
+    key_height = sum(_key_entry_height(kit, lines) for lines in key) + em * 0.6 * (len(key) - 1)
+    corner = ((kit.width - diameter) / 2 if tall else 1.0, kit.height - 1 - diameter)
+    if tall:
+        key_left = (kit.width - kit.widest(line for lines in key for line in lines) - em * 1.5) / 2
+        key_top = corner[1] - em * 1.2
+    else:
+        key_top = min(kit.height, corner[1] + (diameter + key_height) / 2)
+    _wedges(kit, data, values, corner, diameter, hole)
+    for i, lines in enumerate(key):
+        _key_entry(kit, _category_fill(kit, data, i), lines, key_left, key_top)
+        key_top -= _key_entry_height(kit, lines) + em * 0.6
 
 
-def _category_fill(kit: _Kit, i: int) -> Fill:
+def _category_fill(kit: _Kit, data: ChartData, i: int) -> Fill:
+    if data.highlight:
+        return kit.fill(data, 0, i)
     fills = series_fills(kit.style)
     return fills[i % len(fills)]
 
 
-def _pie_key(kit: _Kit, data: ChartData, values: list[float], left: float) -> None:
-    st, total = kit.style, sum(values)
-    row = st.label_size * 2.6
-    y = kit.height / 2 + row * (len(values) - 1) / 2
-    for i, value in enumerate(values):
-        fill = kit.fill(data, 0, i) if data.highlight else _category_fill(kit, i)
-        size = st.label_size * 0.9
-        kit.canvas.add_patch(kit.rectangle((left, y + 1), size, size, fill))
-        kit.write(kit.canvas, left + size * 1.5, y + 1, data.categories[i], va="baseline")
-        share = f"{format_number(value / total * 100, decimals=1)}%"
-        kit.write(kit.canvas, left + size * 1.5, y - 2, f"{data.label(0, i)}  {share}".strip(), "quiet", va="top")
-        y -= row
+def _wedges(kit: _Kit, data: ChartData, values: list[float], corner: tuple[float, float], diameter: float,
+            hole: float) -> None:
+    ax = kit.fig.add_axes((corner[0] / kit.width, corner[1] / kit.height, diameter / kit.width,
+                           diameter / kit.height))
+    ax.set_axis_off()
+    wedges, _ = ax.pie(values, startangle=90, counterclock=False,
+                       wedgeprops={"width": 1 - hole} if hole else None)
+    ax.set(xlim=(-1, 1), ylim=(-1, 1))     # the pie fills its square (matplotlib leaves a margin)
+    for i, wedge in enumerate(wedges):
+        wedge.set(**{**kit.patch_style(_category_fill(kit, data, i)), "edgecolor": kit.rgb("white"),
+                     "linewidth": 0.8 * kit.style.scale, "clip_on": False})
+    if hole:
+        middle = (corner[0] + diameter / 2, corner[1] + diameter / 2)
+        total = data.number(sum(values), data.series[0].unit)
+        room = diameter * hole * 0.9
+        size = min(kit.style.value_size, kit.style.value_size * room / max(kit.measure(total, "value"), 1))
+        kit.text(middle[0], middle[1] + kit.em * 0.1, total, "value", size=size, ha="center")
+        kit.text(middle[0], middle[1] - kit.em * 0.1 - _ASCENT * kit.style.small_size, "合计", "quiet",
+                 ha="center")
+
+
+def _pie_key(kit: _Kit, data: ChartData, values: list[float], width: float) -> list[list[str]]:
+    """Each key entry's lines: the category (wrapped to `width`), then value and share."""
+    total = sum(values)
+    names, _ = kit.fit_labels(data.categories, width)
+    return [[*name, f"{data.label(0, i)}  {format_number(value / total * 100, decimals=1)}%".strip()]
+            for i, (name, value) in enumerate(zip(names, values))]
+
+
+def _key_entry_height(kit: _Kit, lines: list[str]) -> float:
+    return _text_height(len(lines) - 1, kit.em) + kit.em * 0.25 + kit.style.small_size
+
+
+def _key_entry(kit: _Kit, fill: Fill, lines: list[str], left: float, top: float) -> None:
+    """A swatch, the category's lines and, small and quiet, its value and share."""
+    em = kit.em
+    kit.rectangle(left, top - em * 0.9, em * 0.9, em * 0.9, fill)
+    bottom = kit.lines(left + em * 1.5, top, lines[:-1])
+    kit.lines(left + em * 1.5, bottom - em * 0.25, lines[-1:], "quiet")
 
 
 def _draw_donut(kit: _Kit, data: ChartData) -> None:
     _draw_pie(kit, data, hole=0.42)
 
 
+# -- key figures ----------------------------------------------------------------------------------
+
+# A piece of a key-figure line: text, role and colour (None: the role's colour).
+_Piece = tuple[str, str, str | None]
+
+
+@dataclass(frozen=True)
+class _Tile:
+    """One key figure: header lines (the category, what the figure is), the figure with its
+    unit, and the change lines; each line is pieces set one after another."""
+
+    header: list[list[_Piece]]
+    figure: tuple[str, str]
+    change: list[list[_Piece]]
+
+
 def _draw_kpi(kit: _Kit, data: ChartData) -> None:
-    """One tile per row: label, the figure set large with its unit small, and the change."""
-    st, n = kit.style, len(data.categories)
-    tile = kit.width / n
-    figures = [_split_unit(data.text(0, i)) for i in range(n)]
-    size = min(st.kpi_size, *(_fit_size(kit, f, tile - 8) for f in figures))
-    block = st.label_size * 1.4 + size * 0.95 + (st.value_size * 1.7 if len(data.series) > 1 else 0)
-    top = kit.height - max(0.0, (kit.height - block) / 2)
-    for i, (number, unit) in enumerate(figures):
-        x = i * tile + (4 if i else 0)
-        kit.write(kit.canvas, x, top, data.categories[i], va="top")
-        if len(data.series) > 1:   # the figure is compared with a previous one: say which it is
-            kit.write(kit.canvas, x + kit.measure(data.categories[i], "label") + 3, top - 1,
-                      data.series[0].name, "quiet", va="top")
-        base = top - st.label_size * 1.4 - size * 0.85
-        kit.write(kit.canvas, x, base, number, "kpi", size=size, va="baseline")
-        kit.write(kit.canvas, x + kit.measure(number, "kpi", size) + 1.5, base, unit, "head", va="baseline")
-        _kpi_change(kit, data, i, x, base - st.value_size * 1.7)
-        if i:
-            kit.canvas.plot([i * tile - 2] * 2, [2, kit.height - 2], color=kit.rgb(st.grid),
-                            linewidth=st.rule_width)
+    """One tile per row of the data, in the number of columns that sets the figures largest:
+    side by side in a wide box, stacked in a tall narrow one; tiles parted by thin rules, the
+    whole centred in the box."""
+    n, em = len(data.categories), kit.em
+    columns, size = _kpi_columns(kit, data)
+    rows = -(-n // columns)
+    width = _tile_width(kit, columns)
+    tiles = _tiles(kit, data, width)
+    natural = max(_walk_tile(kit, t, 0.0, 0.0, size, draw=False) for t in tiles)
+    pitch = min(kit.height / rows, natural * 2 if rows > 1 else kit.height, natural + em * 6)
+    top = _centred(kit, rows * pitch)
+    for i, tile in enumerate(tiles):
+        row, column = divmod(i, columns)
+        x, tile_top = column * (width + em), top - row * pitch - (pitch - natural) / 2
+        _walk_tile(kit, tile, x, tile_top, size)
+        if column:
+            kit.rule((x - em / 2,) * 2, (tile_top - natural, tile_top), kit.style.grid)
+        if row:
+            kit.rule((x, x + width), (top - row * pitch,) * 2, kit.style.grid)
 
 
-def _split_unit(text: str) -> tuple[str, str]:
-    """'120万头' -> ('120', '万头')."""
-    end = len(text)
-    while end and not (text[end - 1].isdigit() or text[end - 1] == "—"):
-        end -= 1
-    return text[:end], text[end:]
+def _kpi_columns(kit: _Kit, data: ChartData) -> tuple[int, float]:
+    """The number of columns and the figure size: the largest size, where sizes within a tenth
+    of it count as equal and a wide box then takes more columns, a tall box fewer."""
+    sizes = {c: _kpi_size(kit, data, c) for c in range(1, len(data.categories) + 1)}
+    good = [c for c, size in sizes.items() if size >= 0.9 * max(sizes.values())]
+    columns = max(good) if kit.width >= kit.height else min(good)
+    return columns, sizes[columns]
 
 
-def _fit_size(kit: _Kit, figure: tuple[str, str], width: float) -> float:
-    """The largest KPI size at which the figure and its unit fit the tile width."""
-    size = kit.style.kpi_size
-    natural = kit.measure(figure[0], "kpi", size) + kit.measure(figure[1], "head") + 2
-    return size * min(1.0, width / natural) if natural else size
+def _tile_width(kit: _Kit, columns: int) -> float:
+    return (kit.width - (columns - 1) * kit.em) / columns
 
 
-def _kpi_change(kit: _Kit, data: ChartData, i: int, x: float, y: float) -> None:
+def _kpi_size(kit: _Kit, data: ChartData, columns: int) -> float:
+    """The figure size with the tiles in `columns` columns: the style's, or less to fit the tile
+    width and the height of the box."""
+    n, st = len(data.categories), kit.style
+    width = _tile_width(kit, columns)
+    size = st.kpi_size
+    for i in range(n):
+        number, unit = _split_unit(data.text(0, i))
+        natural = kit.measure(number, "kpi") + kit.measure(unit, "head") + kit.em * 0.2
+        size = min(size, st.kpi_size * width / natural)
+    rows = -(-n // columns)
+    other = max(_walk_tile(kit, tile, 0.0, 0.0, 0.0, draw=False) for tile in _tiles(kit, data, width))
+    return max(0.0, min(size, kit.height / rows - other - kit.em * 0.6))
+
+
+def _tiles(kit: _Kit, data: ChartData, width: float) -> list[_Tile]:
+    """The tiles, set alike: what stands beside the category (the figure's name when it is
+    compared with a previous one) or beside the change goes on a line of its own in every tile
+    when it does not fit in one."""
+    names = [_greedy_lines(c, width, kit.measure) for c in data.categories]
+    heads: list[list[_Piece]] = [[(name[-1], "label", None)] for name in names]
+    if len(data.series) > 1:
+        heads = [[*head, (data.series[0].name, "quiet", None)] for head in heads]
+    changes = [_change_pieces(kit, data, i) for i in range(len(names))]
+    split_heads, split_changes = (any(_too_wide(kit, pieces, width) for pieces in group) for group in (heads, changes))
+    return [_Tile([[(line, "label", None)] for line in name[:-1]] + _piece_lines(head, split_heads),
+                  _split_unit(data.text(0, i)), _piece_lines(change, split_changes))
+            for i, (name, head, change) in enumerate(zip(names, heads, changes))]
+
+
+def _too_wide(kit: _Kit, pieces: list[_Piece], width: float) -> bool:
+    return sum(kit.measure(text, role) for text, role, _ in pieces) + kit.em * 0.4 * (len(pieces) - 1) > width
+
+
+def _piece_lines(pieces: list[_Piece], split: bool) -> list[list[_Piece]]:
+    return [[piece] for piece in pieces] if split else [pieces] if pieces else []
+
+
+def _walk_tile(kit: _Kit, tile: _Tile, x: float, top: float, size: float, draw: bool = True) -> float:
+    """Set a tile from `top` down (or only measure it); returns its height."""
+    em, y = kit.em, top
+    for line in tile.header:
+        y = _pieces(kit, line, x, y, draw) - em * 0.25
+    baseline = y - em * 0.1 - size * _ASCENT
+    if draw:
+        number, unit = tile.figure
+        kit.text(x, baseline, number, "kpi", size=size)
+        kit.text(x + kit.measure(number, "kpi", size) + em * 0.15, baseline, unit, "head")
+    y = baseline - size * (1 - _ASCENT) - em * 0.3
+    for line in tile.change:
+        y = _pieces(kit, line, x, y, draw) - em * 0.25
+    return top - y
+
+
+def _pieces(kit: _Kit, line: list[_Piece], x: float, top: float, draw: bool) -> float:
+    """One line of pieces, each after the last with a small gap; returns the line's bottom."""
+    size = max(kit.size(role) for _, role, _ in line)
+    for text, role, colour in line:
+        if draw:
+            kit.text(x, top - _ASCENT * size, text, role, colour=colour)
+        x += kit.measure(text, role) + kit.em * 0.4
+    return top - size
+
+
+def _change_pieces(kit: _Kit, data: ChartData, i: int) -> list[_Piece]:
+    """'▲4万头' and '较2022年'; nothing without a comparison."""
     if len(data.series) < 2:
-        return
+        return []
     text, colour = _change_text(kit, data, i)
-    if not text:
-        return
-    kit.write(kit.canvas, x, y, text, "value", colour=colour, va="baseline")
-    kit.write(kit.canvas, x + kit.measure(text, "value") + 3, y, f"较{data.series[1].name}", "quiet", va="baseline")
+    return [(text, "value", colour), (f"较{data.series[1].name}", "quiet", None)] if text else []
 
 
 def _change_text(kit: _Kit, data: ChartData, i: int) -> tuple[str, str]:
@@ -910,6 +1342,8 @@ def _change_text(kit: _Kit, data: ChartData, i: int) -> tuple[str, str]:
     return arrow + amount, colour if colourful else kit.style.text
 
 
+# -- tables ---------------------------------------------------------------------------------------
+
 def _draw_table(kit: _Kit, cells: TableCells) -> None:
     """A three-line table (三线表): thick rules above and below, a thin rule under the header."""
     st = kit.style
@@ -917,24 +1351,22 @@ def _draw_table(kit: _Kit, cells: TableCells) -> None:
     roles = ["head", *("head" if marked else "label" for marked in cells.highlight)]
     widths = [max(kit.measure(row[j], role) for row, role in zip(rows, roles)) for j in range(len(cells.header))]
     gap = (kit.width - sum(widths)) / len(widths)
-    row_h = min((kit.height - 4) / len(rows), st.label_size * 2.2)
-    if gap < 4 or row_h < st.label_size * 1.3:
+    row_h = min((kit.height - 4 * st.rule_width) / len(rows), st.label_size * 2.2)
+    if gap < kit.em * 0.5 or row_h < st.label_size * 1.3:
         raise FitError(f"a table of {len(widths)} columns and {len(rows)} rows needs about "
-                       f"{sum(widths) + 4 * len(widths):.0f}×{len(rows) * st.label_size * 1.3:.0f} pt, "
+                       f"{sum(widths) + kit.em * 0.5 * len(widths):.0f}×{len(rows) * st.label_size * 1.3:.0f} pt, "
                        f"the chart box is {kit.width:.0f}×{kit.height:.0f} pt",
                        hint="make the box larger, pick fewer columns or rows, or use smaller type")
     top = kit.height - st.rule_width
     lefts = [sum(widths[:j]) + gap * (j + 0.5) for j in range(len(widths))]
     for k, (row, role) in enumerate(zip(rows, roles)):
-        y = top - (k + 0.5) * row_h
+        baseline = _baseline(top - (k + 0.5) * row_h, kit.size(role))
         for j, text in enumerate(row):
             right = cells.numeric[j]
-            kit.write(kit.canvas, lefts[j] + (widths[j] if right else 0), y, text, role,
-                      ha="right" if right else "left", va="center_baseline")
+            kit.text(lefts[j] + (widths[j] if right else 0), baseline, text, role, ha="right" if right else "left")
     bottom = top - len(rows) * row_h
     for y, weight in ((top, 2.0), (top - row_h, 1.0), (bottom, 2.0)):
-        kit.canvas.plot([0, kit.width], [y, y], color=kit.rgb(st.rule), linewidth=st.rule_width * weight,
-                        solid_capstyle="butt")
+        kit.rule((0, kit.width), (y, y), width=st.rule_width * weight)
 
 
 _DRAWERS: dict[str, Callable[[_Kit, Any], None]] = {

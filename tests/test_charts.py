@@ -434,3 +434,141 @@ print('matplotlib' in sys.modules, file=sys.stderr)
     assert warm.stderr.decode().strip() == "False"
     assert cold.stdout == warm.stdout == charts["bar"]
     assert len(list(tmp_path.glob("*.pdf"))) == 1
+
+
+# -- fitting the box ------------------------------------------------------------------------------
+
+def weekly_csv(folder: Path, weeks: int = 18) -> Path:
+    """A weekly series dated by ISO dates, two lines."""
+    from datetime import date, timedelta
+
+    rows = [f"{date(2025, 10, 12) + timedelta(weeks=k)},{8 + (k % 5) * 0.13:.2f},{5 + (k % 3) * 0.21:.2f}"
+            for k in range(weeks)]
+    path = folder / "weekly.csv"
+    path.write_text("date,全社会(亿千瓦时),工业(亿千瓦时)\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def em_boxes(pdf_bytes: bytes) -> tuple[list[tuple[str, float, float, float, float]], float, float]:
+    """Every character with its em box (x0, x1, top, bottom, from the page top), and the page size."""
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        page = pdf.pages[0]
+        height = float(page.height)
+        boxes = [(c["text"], c["x0"], c["x1"], height - c["matrix"][5] - 0.88 * c["size"],
+                  height - c["matrix"][5] + 0.12 * c["size"]) for c in page.chars]
+        return boxes, float(page.width), height
+
+
+def layout_problems(pdf_bytes: bytes) -> list[str]:
+    """Characters outside the page, and characters that overlap other characters."""
+    boxes, width, height = em_boxes(pdf_bytes)
+    found = [f"{t!r} outside at {x0:.1f},{top:.1f}" for t, x0, x1, top, bottom in boxes
+             if x0 < -0.3 or x1 > width + 0.3 or top < -0.3 or bottom > height + 0.3]
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1:]:
+            if min(a[2], b[2]) - max(a[1], b[1]) > 0.6 and min(a[4], b[4]) - max(a[3], b[3]) > 0.6:
+                found.append(f"{a[0]!r} at {a[1]:.1f},{a[3]:.1f} overlaps {b[0]!r} at {b[1]:.1f},{b[3]:.1f}")
+    return found
+
+
+def render_in(name: str, width: float, height: float, style: ChartStyle = CMYK) -> bytes:
+    spec = spec_of(BLOCKS[name][0])
+    return render_chart(spec, spec.load_table(), style, width, height)
+
+
+@pytest.mark.parametrize("name, width, height, scale", [
+    ("hbar", 157, 600, 1.0), ("grouped", 157, 600, 1.0), ("range", 157, 240, 1.0), ("kpi", 157, 600, 1.0),
+    ("donut", 157, 300, 1.0), ("line", 157, 170, 1.0), ("grouped", 260, 220, 1.6), ("kpi", 260, 220, 1.6),
+    ("range", 260, 220, 1.6), ("pie", 240, 150, 1.6),
+])
+def test_every_label_inside_the_box_and_clear_of_the_others(name, width, height, scale):
+    pdf_bytes = render_in(name, width, height, ChartStyle(scale=scale))
+    assert layout_problems(pdf_bytes) == []
+
+
+@pytest.mark.parametrize("width, height", [(157, 170), (330, 110), (157, 600)])
+def test_long_line_thins_its_date_labels_and_keeps_round_values(tmp_path, width, height):
+    """This test ensures that 18 weekly points get short, thinned x labels ending at the last week,
+    a few round y values, and no label touching another or the box edge."""
+    weekly_csv(tmp_path)
+    spec = ChartSpec.from_mapping({"kind": "line", "data": "weekly.csv", "x": "date", "y": ["全社会", "工业"],
+                                   "format": {"decimals": 2}}, REF, tmp_path)
+    pdf_bytes = render_chart(spec, spec.load_table(), CMYK, width, height)
+    assert layout_problems(pdf_bytes) == []
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        words = pdf.pages[0].extract_words()
+    axis = max(w["bottom"] for w in words)
+    dates = [w["text"] for w in sorted(words, key=lambda w: w["x0"]) if w["bottom"] == axis]
+    assert dates[-1] == "2/8" and 2 <= len(dates) < 18
+    assert all(d.count("/") == 1 and not d.startswith("20") for d in dates)
+    values = sorted({float(w["text"]) for w in words if w["x0"] < 5 and w["text"].replace(".", "").isdigit()})
+    steps = {round(b - a, 6) for a, b in zip(values, values[1:])}
+    assert 2 <= len(values) <= 5 and len(steps) == 1 and steps.pop() in (0.2, 0.5, 1.0, 2.0)
+
+
+def test_hbar_in_a_narrow_column_sets_labels_above_bars_of_sensible_thickness():
+    pdf_bytes = render_in("hbar", 157, 600)
+    found = sorted((r for r in bars(pdf_bytes, 8.0) if r["x0"] < 2), key=lambda r: r["top"])   # not the legend
+    assert len(found) == 4
+    assert max(r["height"] for r in found) < 2 * CMYK.value_size * 1.2
+    assert found[-1]["bottom"] < 300                                # rows hang from the top, not spread
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        lines = pdf.pages[0].extract_text_lines()
+    labels = [line for line in lines if line["text"].startswith(("空气", "国考"))]
+    assert [round(line["x0"]) for line in labels] == [0, 0]
+    for label, pair in zip(labels, (found[:2], found[2:])):
+        assert label["bottom"] <= min(r["top"] for r in pair) + 0.5
+
+
+def test_key_figures_stack_in_a_tall_box_and_sit_in_its_middle():
+    pdf_bytes = render_in("kpi", 157, 600)
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        chars = pdf.pages[0].chars
+        figures = [w for w in pdf.pages[0].extract_words() if w["text"] in ("120", "1000", "100")]
+    assert [round(w["x0"]) for w in figures] == [0, 0, 0]
+    assert figures[0]["top"] < figures[1]["top"] < figures[2]["top"]
+    middle = (min(c["top"] for c in chars) + max(c["bottom"] for c in chars)) / 2
+    assert middle == pytest.approx(300, abs=12)
+
+
+def test_key_figures_sit_side_by_side_in_a_wide_box(charts):
+    with pdfplumber.open(io.BytesIO(charts["kpi"])) as pdf:
+        figures = [w for w in pdf.pages[0].extract_words() if w["text"] in ("120", "1000", "100")]
+    assert len({round(w["top"]) for w in figures}) == 1
+    assert figures[0]["x0"] < figures[1]["x0"] < figures[2]["x0"]
+
+
+def test_category_labels_wrap_at_natural_points():
+    spec = ChartSpec.from_mapping({"kind": "bar", "data": "growth-2022.csv", "x": "指标", "y": "2022年增长"},
+                                  REF, JILIN)
+    pdf_bytes = render_chart(spec, spec.load_table(), CMYK, 157, 300)
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        words = {w["text"] for w in pdf.pages[0].extract_words()}
+    assert {"规模以上", "工业产值", "服务业营业收入", "跨境电商交易额"} <= words
+
+
+def test_narrow_bars_stay_narrow_and_together():
+    pdf_bytes = render_in("bar", 157, 400)
+    found = sorted(bars(pdf_bytes), key=lambda r: r["x0"])
+    assert max(r["width"] for r in found) <= 3 * CMYK.value_size + 0.01
+    assert found[1]["x0"] - found[0]["x1"] < 30
+    assert (found[0]["x0"] + found[1]["x1"]) / 2 == pytest.approx(157 / 2, abs=0.5)   # centred across the box
+
+
+def test_scale_multiplies_type_sizes_and_line_widths():
+    plain, large = render_in("line", 240, 140), render_in("line", 240, 140, ChartStyle(scale=1.5))
+
+    def sizes_and_widths(pdf_bytes: bytes) -> tuple[set[float], set[float]]:
+        with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+            sizes = {round(c["size"], 2) for c in pdf.pages[0].chars}
+        widths = {round(operands[0], 2) for op, operands in operators(pdf_bytes) if op == "w" and operands[0] != 1}
+        return sizes, widths
+
+    (plain_sizes, plain_widths), (large_sizes, large_widths) = sizes_and_widths(plain), sizes_and_widths(large)
+    assert large_sizes == {round(s * 1.5, 2) for s in plain_sizes}
+    assert {round(w * 1.5, 2) for w in plain_widths} <= large_widths
+
+
+def test_scale_must_be_positive():
+    with pytest.raises(InputError, match="scale"):
+        ChartStyle(scale=0)
