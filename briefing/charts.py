@@ -1230,7 +1230,7 @@ def _draw_kpi(kit: _Kit, data: ChartData) -> None:
     width = _tile_width(kit, columns)
     tiles = _tiles(kit, data, width)
     natural = max(_walk_tile(kit, t, 0.0, 0.0, size, draw=False) for t in tiles)
-    pitch = min(kit.height / rows, natural * 2 if rows > 1 else kit.height, natural + em * 6)
+    pitch = min(kit.height / rows, natural * 2.5 if rows > 1 else kit.height, natural + em * 10)
     top = _centred(kit, rows * pitch)
     for i, tile in enumerate(tiles):
         row, column = divmod(i, columns)
