@@ -29,7 +29,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -577,11 +577,12 @@ class _Kit:
         sizes = (self.size(role), min(self.size(role), self.style.small_size))
         for natural in (True, False):
             for size in sizes:
-                broken = [_two_lines(t, width, lambda s: self.measure(s, role, size), natural) for t in texts]
+                measure = partial(self.measure, role=role, size=size)
+                broken = [_two_lines(t, width, measure, natural) for t in texts]
                 if all(b is not None for b in broken):
                     return broken, size
-        small = sizes[1]
-        return [_greedy_lines(t, width, lambda s: self.measure(s, role, small)) for t in texts], small
+        measure = partial(self.measure, role=role, size=sizes[1])
+        return [_greedy_lines(t, width, measure) for t in texts], sizes[1]
 
     def rule(self, xs: tuple[float, float], ys: tuple[float, float], colour: str | None = None,
              width: float | None = None) -> None:
@@ -758,6 +759,8 @@ def _nice_ticks(low: float, high: float, room: float, spacing: float) -> list[fl
     from matplotlib.ticker import MaxNLocator
 
     bins = max(2, min(5, int(room / spacing)))
+    if high - low < 1e-9 * max(abs(high), 1.0):      # one value: a range around it
+        low, high = low - max(abs(low) * 0.1, 1.0), high + max(abs(high) * 0.1, 1.0)
     return [float(t) for t in MaxNLocator(nbins=bins, steps=[1, 2, 5, 10]).tick_values(low, high)]
 
 
@@ -822,12 +825,13 @@ def _draw_bar(kit: _Kit, data: ChartData) -> None:
 
 def _vertical_bar(kit: _Kit, data: ChartData, s: int, i: int, slot: tuple[float, float], zero: float,
                   length: float, label: list[str], size: float) -> None:
-    """One bar from zero at `slot` (middle, width), its value label above it (below if negative)."""
+    """One bar from zero at `slot` (middle, width), its value label above it (below if negative),
+    kept inside the box."""
     x, width = slot
     kit.rectangle(x - width / 2, zero, width, length, kit.fill(data, s, i))
-    gap = kit.em * 0.3
+    gap, half = kit.em * 0.3, kit.widest(label, "value", size) / 2
     top = zero + length + gap + _text_height(len(label), size) if length >= 0 else zero + length - gap
-    kit.lines(x, top, label, "value", size=size, ha="center")
+    kit.lines(min(max(x, half), kit.width - half), top, label, "value", size=size, ha="center")
 
 
 # -- horizontal rows (hbar, range) ----------------------------------------------------------------
