@@ -25,17 +25,18 @@ def cache_dir() -> Path:
 
 
 def chart_pdfs(slots: list[tuple[int, ChartSlot]], palette: Palette, colour_mode: str,
-               sheet: Sheet, as_of: date | None = None) -> list[Placement]:
+               sheet: Sheet, as_of: date | None = None, *, scale: float = 1.0) -> list[Placement]:
     """One placement per slot, in media coordinates; a chart with a `period` shows the weeks
-    up to `as_of`; no chart rule is thinner than the sheet can print."""
+    up to `as_of`; chart type grows with the edition's type scale; no chart rule is thinner
+    than the sheet can print."""
     from briefing.charts import ChartCache, ChartStyle, ColourMode
 
     cache = ChartCache(cache_dir())
     placements = []
     for page, slot in slots:
         chart = slot.chart
-        style = _lines(ChartStyle(palette=palette, mode=ColourMode(colour_mode), **_type(slot)),
-                       sheet.min_line)
+        style = _lines(ChartStyle(palette=palette, mode=ColourMode(colour_mode), scale=scale,
+                                  **_type(slot, scale)), sheet.min_line)
         pdf = cache.render(chart.spec, _table(chart, as_of), style, slot.w, slot.h)
         placements.append(Placement(page, pdf, slot.x + sheet.offset, slot.y + sheet.offset,
                                     slot.w, slot.h))
@@ -59,10 +60,11 @@ def _lines(style, thinnest: float):
     return replace(style, **widths)
 
 
-def _type(slot: ChartSlot) -> dict:
-    """Chart type from the layout's `chart-label` style, when the layout has one."""
+def _type(slot: ChartSlot, scale: float) -> dict:
+    """Chart type from the layout's `chart-label` style, when the layout has one. The edition
+    has already scaled that style; ChartStyle.scale applies the scale again, so undo it here."""
     style = slot.style
     if style is None:
         return {}
     return {"label_font": style.font, "value_font": style.strong_font,
-            "label_size": style.size, "value_size": style.size + 1}
+            "label_size": style.size / scale, "value_size": (style.size + 1) / scale}

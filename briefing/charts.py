@@ -34,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from briefing.colour import DEFAULT_PALETTE, Colour, ColourSpace, Palette
+from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
 from briefing.data import Table, cell_text, format_number, load_table, split_header
 from briefing.errors import BriefingWarning, DataError, FitError, InputError, SourceRef
 from briefing.fonts import FONT_DIR, FONT_FILES
@@ -1484,7 +1484,7 @@ class _ColourMap:
 
     @classmethod
     def of(cls, palette: Palette) -> "_ColourMap":
-        return cls(palette, {_rounded(c.rgb): _device_values(c, palette.space) for c in palette.colours.values()})
+        return cls(palette, {_rounded(c.rgb): c.in_space(palette.space) for c in palette.colours.values()})
 
     def convert(self, rgb: tuple[float, ...]) -> tuple[float, ...]:
         if len(rgb) == 1:
@@ -1510,13 +1510,6 @@ class _ColourMap:
 
     def space_name(self) -> str:
         return "/DeviceCMYK" if self.palette.space is ColourSpace.CMYK else "/DeviceGray"
-
-
-def _device_values(colour: Colour, space: ColourSpace) -> tuple[float, ...]:
-    """A palette colour's operands: DeviceGray takes a level (0 black), the inverse of the K tint."""
-    if space is ColourSpace.GRAY:
-        return (round(1 - colour.gray_k, 4),)
-    return colour.in_space(space)
 
 
 def _rounded(values: Iterable[float]) -> tuple[float, ...]:
@@ -1639,8 +1632,10 @@ def _operands(values: tuple[float, ...]) -> list[Any]:
 # -- cache ----------------------------------------------------------------------------------------
 
 def _code_version() -> str:
-    """This module's source, matplotlib's version and the font files: a change to any redraws."""
+    """This module's and the colour module's source, matplotlib's version and the font files:
+    a change to any redraws."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update((Path(__file__).parent / "colour.py").read_bytes())
     digest.update(metadata.version("matplotlib").encode())
     for name in sorted(FONT_FILES.values()):
         digest.update(f"{name}:{(FONT_DIR / name).stat().st_size}".encode())

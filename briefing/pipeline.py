@@ -71,7 +71,7 @@ def build(request: BuildRequest) -> BuildResult:
         if changed:
             notes.append(f"punctuation: {changed}")
     pdf, pages = render(briefing, layouts, profile, spread=request.spread, tile=request.tile,
-                        colour=edition.colour, notes=notes)
+                        colour=edition.colour, chart_scale=edition.type_scale, notes=notes)
     output = request.output or default_output(request.source, request.edition)
     if request.check:
         progress.info("Step 8 – preflight (%s)", profile)
@@ -125,7 +125,7 @@ def normalise_briefing(briefing: Briefing) -> tuple[Briefing, str]:
 
 
 def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = False,
-           tile: str | None = None, colour: str | None = None,
+           tile: str | None = None, colour: str | None = None, chart_scale: float = 1.0,
            notes: list[str] | None = None) -> tuple[bytes, int]:
     """Place, draw, merge charts and finalise: the PDF bytes of one briefing and its page count."""
     from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
@@ -145,7 +145,7 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     decorate = _decorator(profile, briefing)
     pdf = draw_document(plan, fonts, palette, sheet, decorate)
     progress.info("Step 5 – charts")
-    pdf = _merge_charts(pdf, plan, palette, sheet, colour or "colour", briefing.issue_date)
+    pdf = _merge_charts(pdf, plan, palette, sheet, colour or "colour", chart_scale, briefing.issue_date)
     pages = len(plan.pages)
     if spread:
         from briefing.impose import spread as make_spread
@@ -182,14 +182,15 @@ def _decorator(profile, briefing: Briefing):
     return decorate
 
 
-def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str, as_of: date | None) -> bytes:
+def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str, scale: float,
+                  as_of: date | None) -> bytes:
     slots = plan.charts
     if not slots:
         return pdf
     from briefing.chartbridge import chart_pdfs
     from briefing.post import merge_forms
 
-    placements = chart_pdfs(slots, palette, colour_mode, sheet, as_of)
+    placements = chart_pdfs(slots, palette, colour_mode, sheet, as_of, scale=scale)
     return merge_forms(pdf, placements)
 
 
