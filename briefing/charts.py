@@ -806,7 +806,7 @@ def _draw_bar(kit: _Kit, data: ChartData) -> None:
     room = values.height() + em * 0.3
     low, high = min(0.0, *_values(data)), max(0.0, *_values(data))
     below = room if low < 0 else 0.0
-    plot = max(min(kit.height - legend - room - below - foot, 2 * kit.width), em)
+    plot = max(min(kit.height - legend - room - below - foot, 3 * kit.width), em)
     top = kit.height
     kit.legend(data, top, left)
     per = plot / ((high - low) or 1.0)
@@ -873,7 +873,7 @@ def _rows(kit: _Kit, data: ChartData, thickness: float, right: float, head: floa
     bar, `head` points above the rows (legend) and `foot` below them (scale). Labels go above
     the bars when a label column would leave the bars less than half the width, or would need
     two lines in a narrow box. Rows grow into a tall box (bars to 1.4 times their thickness,
-    rows to twice their height) and the block is centred."""
+    rows to four times their height) and the block is centred."""
     em, n = kit.em, len(data.categories)
     side, side_size = kit.fit_labels(data.categories, kit.width * 0.38)
     column = kit.widest((line for lines in side for line in lines), size=side_size) + em * 0.6
@@ -885,7 +885,7 @@ def _rows(kit: _Kit, data: ChartData, thickness: float, right: float, head: floa
     natural = fixed + max(thickness, 0.0 if above else text) + em * 0.9
     room = kit.height - head - foot
     if n * natural <= room:
-        grow = min(room / (n * natural), 2.0)
+        grow = min(room / (n * natural), 4.0)
         pitch, thickness = natural * grow, thickness * min(grow, 1.4)
     else:
         pitch = room / n
