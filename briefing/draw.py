@@ -43,7 +43,7 @@ def draw_document(plan: DocumentPlan, fonts: FontBook, palette: Palette, sheet: 
     buffer = io.BytesIO()
     first = plan.pages[0]
     canvas = Canvas(buffer, pagesize=_media(first, sheet), invariant=1, pageCompression=1,
-                    initialFontName=pdf_font_name(_register(fonts, "serif")), initialFontSize=10)
+                    initialFontName=pdf_font_name(_registered(fonts, "serif")), initialFontSize=10)
     canvas.setTitle(plan.title)
     canvas.setAuthor(plan.author)
     canvas.setSubject(plan.subject)
@@ -67,7 +67,8 @@ def _media(page: PagePlan, sheet: Sheet) -> tuple[float, float]:
     return page.width + 2 * sheet.offset, page.height + 2 * sheet.offset
 
 
-def _register(fonts: FontBook, key: str) -> str:
+def _registered(fonts: FontBook, key: str) -> str:
+    """The font key, after making sure ReportLab knows the font (it must before a canvas uses it)."""
     fonts.ttfont(key)
     return key
 
@@ -134,20 +135,25 @@ class _Painter:
         self.c.setLineWidth(max(r.width, self.sheet.min_line))
         self.c.line(r.x0, r.y0, r.x1, r.y1)
 
+    def _text_fill(self, colour: str) -> None:
+        """Text colour; K100 text overprints with OPM 1 where the sheet asks (press rules)."""
+        self._fill(colour)
+        if self.sheet.overprint_black and self.palette.get(colour).cmyk == (0, 0, 0, 1):
+            self.c.setFillOverprint(True)
+            self.c.setOverprintMask(True)
+
     def vertical(self, column: VerticalText) -> None:
         """Upright glyphs at their pen positions; turned ones rotated 90° clockwise about theirs."""
         c = self.c
         c.saveState()
-        self._fill(column.colour)
-        if self.sheet.overprint_black and self.palette.get(column.colour).cmyk == (0, 0, 0, 1):
-            c.setFillOverprint(True)
-            c.setOverprintMask(True)
+        self._text_fill(column.colour)
         for glyph in column.glyphs:
             c.saveState()
             c.translate(column.x + glyph.x, column.top - glyph.y)
             if glyph.rotate:
                 c.rotate(-90)
-            c.setFont(pdf_font_name(_register(self.fonts, glyph.font)), glyph.size)
+            self.fonts.ttfont(glyph.font)
+            c.setFont(pdf_font_name(glyph.font), glyph.size)
             c.drawString(0, 0, self.fonts.drawable(glyph.font, glyph.char))
             c.restoreState()
         c.restoreState()
@@ -159,10 +165,7 @@ class _Painter:
             return
         c = self.c
         c.saveState()
-        self._fill(line.colour)
-        if self.sheet.overprint_black and self.palette.get(line.colour).cmyk == (0, 0, 0, 1):
-            c.setFillOverprint(True)
-            c.setOverprintMask(True)
+        self._text_fill(line.colour)
         first = line.glyphs[0]
         ops = [f"BT 1 0 0 1 {fp_str(line.x + first.x)} {fp_str(line.baseline)} Tm"]
         pen = line.x + first.x
