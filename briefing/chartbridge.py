@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from briefing.colour import Palette
+from briefing.colour import ColourSpace, Palette
 from briefing.draw import Sheet
 from briefing.plan import ChartSlot
 from briefing.post import Placement
@@ -54,9 +54,17 @@ def _table(chart, as_of: date | None):
                          ref=chart.spec.ref)
 
 
+# Press rule: a line printed with two or more inks needs at least 0.5 pt to stay in register.
+MULTI_INK_MIN_PT = 0.5
+
+
 def _lines(style, thinnest: float):
+    """No line thinner than the sheet prints; bar edges, drawn in the bars' (often multi-ink)
+    colours, no thinner than registration allows in CMYK."""
     widths = {name: max(getattr(style, name), thinnest)
               for name in ("rule_width", "grid_width", "edge_width", "line_width")}
+    if style.palette.space is ColourSpace.CMYK:
+        widths["edge_width"] = max(widths["edge_width"], MULTI_INK_MIN_PT)
     return replace(style, **widths)
 
 
