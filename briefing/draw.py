@@ -31,6 +31,7 @@ class Sheet:
     slug: float = 0.0
     overprint_black: bool = False
     min_line: float = 0.0             # thinnest rule the output can print; thinner ones are thickened
+    edge: float = 0.0                 # unprintable margin at the trim when there is no bleed
 
     @property
     def offset(self) -> float:
@@ -83,7 +84,7 @@ class _Painter:
         c.translate(self.sheet.offset, self.sheet.offset)
         for item in page.items:
             if isinstance(item, Rect):
-                self.rect(item, page)
+                self.rect(item)
             elif isinstance(item, Rule):
                 self.rule(item)
             elif isinstance(item, TextLine):
@@ -112,9 +113,11 @@ class _Painter:
         else:
             (c.setStrokeGray if stroke else c.setFillGray)(values[0])
 
-    def rect(self, r: Rect, page: PagePlan) -> None:
+    def rect(self, r: Rect) -> None:
+        """A filled or stroked box. Art meant to run off the page runs into the bleed; with no
+        bleed (web presses, office printers) it stops where the device can still print."""
         x, y, w, h = r.x, r.y, r.w, r.h
-        bleed = self.sheet.bleed
+        bleed = self.sheet.bleed if self.sheet.bleed > 0 else -self.sheet.edge
         if "left" in r.bleed:
             x, w = x - bleed, w + bleed
         if "right" in r.bleed:

@@ -141,7 +141,7 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     palette = Palette(DEFAULT_PALETTE, space)
     progress.info("Step 4 – drawing")
     sheet = Sheet(bleed=profile.bleed_pt, slug=profile.slug_pt, overprint_black=profile.overprint_black,
-                  min_line=profile.min_line_pt)
+                  min_line=profile.min_line_pt, edge=profile.safe_pt)
     decorate = _decorator(profile, briefing)
     pdf = draw_document(plan, fonts, palette, sheet, decorate)
     progress.info("Step 5 – charts")
