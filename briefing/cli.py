@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("source", type=Path)
     preview.add_argument("-o", "--output", type=Path, help="folder for the PNG files")
     preview.add_argument("--dpi", type=int, default=80)
+    preview.add_argument("--sheet", action="store_true", help="the whole sheet with bleed and marks, not the trimmed page")
     preview.set_defaults(handler=_preview)
 
     check = sub.add_parser("check", help="preflight a finished PDF against an output profile")
@@ -96,7 +97,8 @@ def _preview(args: argparse.Namespace) -> int:
     pdf = args.source
     if pdf.suffix.lower() != ".pdf":
         pdf = build(BuildRequest(source=args.source)).output
-    for path in write_pngs(pdf, args.output or pdf.parent / f"{pdf.stem}-preview", dpi=args.dpi):
+    for path in write_pngs(pdf, args.output or pdf.parent / f"{pdf.stem}-preview", dpi=args.dpi,
+                           sheet=args.sheet):
         print(f"wrote {path}")
     return 0
 

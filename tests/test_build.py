@@ -151,3 +151,16 @@ def test_press_build_is_reproducible_and_read_by_independent_readers(tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(outs[0]), "-"], capture_output=True, text=True).stdout
         assert "回眸" in text and "启航" in text
+
+
+def test_preview_shows_the_trimmed_page_or_the_whole_sheet(flagship_pdf, tmp_path):
+    from PIL import Image
+
+    from briefing.preview import write_pngs
+
+    trimmed = write_pngs(flagship_pdf, tmp_path / "trim", dpi=20)
+    sheet = write_pngs(flagship_pdf, tmp_path / "sheet", dpi=20, sheet=True)
+    assert len(trimmed) == len(sheet) == 2
+    width = Image.open(trimmed[0]).size[0]
+    assert abs(width - 390 / 25.4 * 20) <= 2            # the 390 mm trim at 20 dpi
+    assert Image.open(sheet[0]).size[0] > width          # bleed and slug around it
