@@ -161,6 +161,7 @@ def test_preview_shows_the_trimmed_page_or_the_whole_sheet(flagship_pdf, tmp_pat
     trimmed = write_pngs(flagship_pdf, tmp_path / "trim", dpi=20)
     sheet = write_pngs(flagship_pdf, tmp_path / "sheet", dpi=20, sheet=True)
     assert len(trimmed) == len(sheet) == 2
-    width = Image.open(trimmed[0]).size[0]
-    assert abs(width - 390 / 25.4 * 20) <= 2            # the 390 mm trim at 20 dpi
-    assert Image.open(sheet[0]).size[0] > width          # bleed and slug around it
+    with Image.open(trimmed[0]) as trim_png, Image.open(sheet[0]) as sheet_png:
+        width = trim_png.size[0]
+        assert abs(width - 390 / 25.4 * 20) <= 2        # the 390 mm trim at 20 dpi
+        assert sheet_png.size[0] > width                 # bleed and slug around it
