@@ -15,9 +15,25 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from briefing.errors import InputError
+from pypdf import PdfReader
+
+from briefing import sources
+from briefing.chartbridge import chart_pdfs
+from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
+from briefing.draw import Sheet, draw_document
+from briefing.edition import edition_names, resolve_edition
+from briefing.errors import InputError, PreflightError
 from briefing.fonts import FontBook
+from briefing.impose import spread as make_spread
+from briefing.impose import tile as tile_pages
+from briefing.marks import draw_marks
 from briefing.model import Briefing
+from briefing.place import Placer
+from briefing.post import finalize, merge_forms
+from briefing.preflight import check_pdf
+from briefing.profiles import get_profile
+from briefing.textpass import map_text
+from briefing.typeset import normalise_punctuation
 
 progress = logging.getLogger("briefing.progress")
 
@@ -55,8 +71,6 @@ def default_output(source: Path, edition: str | None = None) -> Path:
 
 def build(request: BuildRequest) -> BuildResult:
     """Build one edition of a source into one PDF, preflight it, and write it atomically."""
-    from briefing import sources
-    from briefing.edition import resolve_edition
 
     notes: list[str] = []
     progress.info("Step 1 – loading %s", request.source)
@@ -82,8 +96,6 @@ def build(request: BuildRequest) -> BuildResult:
 
 def build_all_editions(request: BuildRequest) -> list[BuildResult]:
     """Every edition of the source, one PDF each, into the folder `request.output` (default output/)."""
-    from briefing import sources
-    from briefing.edition import edition_names
 
     folder = request.output or Path("output")
     if folder.suffix.lower() == ".pdf":
@@ -107,8 +119,6 @@ def _dated(briefing: Briefing, request: BuildRequest) -> Briefing:
 
 def normalise_briefing(briefing: Briefing) -> tuple[Briefing, str]:
     """Full-width punctuation in Chinese context, everywhere in the content; says what changed."""
-    from briefing.textpass import map_text
-    from briefing.typeset import normalise_punctuation
 
     counts: dict[str, int] = {}
 
@@ -128,14 +138,11 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
            tile: str | None = None, colour: str | None = None, chart_scale: float = 1.0,
            notes: list[str] | None = None) -> tuple[bytes, int]:
     """Place, draw, merge charts and finalise: the PDF bytes of one briefing and its page count."""
-    from briefing.colour import DEFAULT_PALETTE, ColourSpace, Palette
-    from briefing.draw import Sheet, draw_document
-    from briefing.place import Placer
-    from briefing.profiles import get_profile
 
     profile = get_profile(profile_name)
     fonts = FontBook()
     progress.info("Step 3 – typesetting and placing %d pages", len(briefing.pages))
+    # two content pages are a spread: the first is its left (verso) page
     plan = Placer(layouts, fonts).place(briefing, first_page_left=len(briefing.pages) == 2)
     space = ColourSpace.GRAY if colour in ("grayscale", "mono") else ColourSpace(profile.colour_space)
     palette = Palette(DEFAULT_PALETTE, space)
@@ -148,20 +155,13 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     pdf = _merge_charts(pdf, plan, palette, sheet, colour or "colour", chart_scale, briefing.issue_date)
     pages = len(plan.pages)
     if spread:
-        from briefing.impose import spread as make_spread
-
         pairs = [(i, i + 1) for i in range(0, pages - 1, 2)]
         pdf = make_spread(pdf, pairs)
         pages = len(pairs) + pages % 2
     if tile:
-        from briefing.impose import tile as tile_pages
-        from pypdf import PdfReader
-
         pdf = tile_pages(pdf, sheet=tile)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
     progress.info("Step 6 – finishing for profile %s", profile.name)
-    from briefing.post import finalize
-
     outline = [(title, n, level) for n, page in enumerate(plan.pages) for title, level in page.bookmarks]
     pdf = finalize(pdf, profile, title=briefing.title, author=briefing.author,
                    subject=briefing.publication, date=_build_date(briefing), outline=outline)
@@ -173,8 +173,6 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
 def _decorator(profile, briefing: Briefing):
     if not profile.marks:
         return None
-    from briefing.marks import draw_marks
-
     def decorate(canvas, trim, number):
         draw_marks(canvas, trim, profile.bleed_pt, profile.marks,
                    slug_text=f"{briefing.title} · {number + 1}")
@@ -187,9 +185,6 @@ def _merge_charts(pdf: bytes, plan, palette, sheet, colour_mode: str, scale: flo
     slots = plan.charts
     if not slots:
         return pdf
-    from briefing.chartbridge import chart_pdfs
-    from briefing.post import merge_forms
-
     placements = chart_pdfs(slots, palette, colour_mode, sheet, as_of, scale=scale)
     return merge_forms(pdf, placements)
 
@@ -205,9 +200,6 @@ def _build_date(briefing: Briefing) -> datetime:
 
 
 def preflight_bytes(pdf: bytes, profile_name: str, output: Path) -> None:
-    from briefing.errors import PreflightError
-    from briefing.preflight import check_pdf
-    from briefing.profiles import get_profile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / output.name
