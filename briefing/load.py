@@ -330,7 +330,7 @@ def parse_block(raw: Any, ref: SourceRef, ctx: _ContentContext) -> Block:
 
 def parse_briefing(data: Any, path: Path) -> Briefing:
     top = Fields(data, "briefing", {"title", "publication", "date", "author", "pages", "issue",
-                                    "editions", "schedule", "punctuation", "profile"},
+                                    "editions", "schedule", "punctuation", "profile", "spread"},
                  SourceRef(str(path)))
     ctx = _ContentContext(path.parent)
     pages = []
@@ -347,7 +347,8 @@ def parse_briefing(data: Any, path: Path) -> Briefing:
         raise InputError("the briefing has no pages", ref=top.ref, hint="add a 'pages:' list")
     return Briefing(title=top.str("title"), pages=tuple(pages), publication=top.str("publication", ""),
                     issue_date=_date(top), author=top.str("author", ""), issue_label=top.str("issue", ""),
-                    profile=top.data.get("profile"), source_dir=str(path.parent), ref=top.ref)
+                    profile=top.data.get("profile"), spread=top.bool("spread", False),
+                    source_dir=str(path.parent), ref=top.ref)
 
 
 def _date(f: Fields) -> date | None:

@@ -161,5 +161,6 @@ class Briefing:
     issue_label: str = ""              # 第N期, set by schedules
     author: str = ""
     profile: str | None = None         # output profile the content asks for by default
+    spread: bool = False               # pages face each other in pairs, the first a left page
     source_dir: str = "."
     ref: SourceRef = field(default=SourceRef("<memory>"), compare=False)

@@ -142,8 +142,7 @@ def render(briefing: Briefing, layouts, profile_name: str, *, spread: bool = Fal
     profile = get_profile(profile_name)
     fonts = FontBook()
     progress.info("Step 3 – typesetting and placing %d pages", len(briefing.pages))
-    # two content pages are a spread: the first is its left (verso) page
-    plan = Placer(layouts, fonts).place(briefing, first_page_left=len(briefing.pages) == 2)
+    plan = Placer(layouts, fonts).place(briefing, first_page_left=briefing.spread)
     space = ColourSpace.GRAY if colour in ("grayscale", "mono") else ColourSpace(profile.colour_space)
     palette = Palette(DEFAULT_PALETTE, space)
     progress.info("Step 4 – drawing")
