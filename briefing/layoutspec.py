@@ -35,6 +35,7 @@ class Style:
     letter_spacing_em: float = 0.0
     punct_style: PunctStyle = PunctStyle.QUANJIAO
     hanging: bool = False
+    cjk_latin_gap_em: float = 0.25    # space between Han and Latin letters or digits (clreq)
     background: str | None = None     # fill colour of a box or band
     border: str | None = None         # stroke colour of a box
     border_width: float = 0.75
@@ -47,6 +48,7 @@ class Style:
         return TextStyle(size=self.size, fonts={"regular": self.font, "strong": self.strong_font},
                          align=align or self.align, indent_em=self.indent_em,
                          punct_style=self.punct_style, hanging=self.hanging,
+                         cjk_latin_gap_em=self.cjk_latin_gap_em,
                          letter_spacing_em=self.letter_spacing_em, colour=self.colour)
 
     def scaled(self, factor: float) -> "Style":

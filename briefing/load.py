@@ -435,7 +435,7 @@ def _style(name: str, raw: Any, layout: Fields) -> Style:
             values[key] = _enum(PunctStyle, f, key)
         elif key in ("rows", "space_after"):
             values[key] = int(f.num(key))
-        elif key in ("indent_em", "letter_spacing_em", "padding_em"):
+        elif key in ("indent_em", "letter_spacing_em", "padding_em", "cjk_latin_gap_em"):
             values[key] = f.num(key)
         elif key in ("border_width", "rule_width"):
             values[key] = f.length(key)

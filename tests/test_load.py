@@ -79,3 +79,13 @@ def test_markdown_digest_blocks(tmp_path):
     assert blocks[3].quote and blocks[5].ordered
     assert loaded.briefing.title == "标题"
     assert loaded.briefing.pages[0].layout == "a4-digest"
+
+
+def test_layout_styles_carry_the_typographic_options(tmp_path):
+    """This test ensures that punctuation style, hanging punctuation and the CJK–Latin gap
+    are settings of a layout style, passed on to the typesetter."""
+    path = write(tmp_path, "t.yaml", "name: t\npaper: A4\nbody: body\nstyles:\n"
+                                     "  body: {size: 10pt, punct_style: kaiming, hanging: true, cjk_latin_gap_em: 0.125}\n")
+    from briefing.load import parse_layout
+    style = parse_layout(read_yaml(path), path).body.text_style()
+    assert style.punct_style.value == "kaiming" and style.hanging and style.cjk_latin_gap_em == 0.125
