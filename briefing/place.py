@@ -169,13 +169,25 @@ class Placer:
         return rest, bottom
 
     def _balanced_cursor(self, grid: PageGrid, frames: list[Frame], pieces: list[Piece]) -> _Cursor:
-        """Shortest equal column height that takes all pieces (falls back to full height)."""
-        tallest = max(f.rows for f in frames)
-        for height in range(1, tallest + 1):
-            capped = [replace(f, last=min(f.last, f.first + height - 1)) for f in frames]
-            if not self._run(grid, _Cursor(capped), pieces, [], {}):
-                return _Cursor(capped)
-        return _Cursor(frames)
+        """Shortest equal column height that takes all pieces (falls back to full height).
+
+        Taller columns never take less, so the height is found by bisection."""
+        def capped(height: int) -> list[Frame]:
+            return [replace(f, last=min(f.last, f.first + height - 1)) for f in frames]
+
+        def fits(height: int) -> bool:
+            return not self._run(grid, _Cursor(capped(height)), pieces, [], {})
+
+        low, high = 1, max(f.rows for f in frames)
+        if not fits(high):
+            return _Cursor(frames)
+        while low < high:
+            middle = (low + high) // 2
+            if fits(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return _Cursor(capped(high))
 
     def _run(self, grid: PageGrid, cursor: _Cursor, pieces: list[Piece], items: list[Item],
              boxes: dict[int, dict[int, list[int]]]) -> list[Piece]:
